@@ -1,0 +1,123 @@
+"""``estimate``: a run's activations → a tidy table of I(X;T) and I(T;Y) in bits."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from infoplane import estimators as registry
+from infoplane.estimators.base import Estimator
+from infoplane.run import Run
+
+#: Columns of the MI table, in order.
+COLUMNS = ["run", "activation", "seed", "epoch", "layer", "layer_index", "estimator", "params", "I_XT", "I_TY"]
+
+EstimatorSpec = str | Estimator
+
+
+def _as_estimator(spec: EstimatorSpec) -> Estimator:
+    if isinstance(spec, Estimator):
+        return spec
+    if isinstance(spec, str):
+        return registry.get(spec)
+    raise TypeError(f"estimators must be registry names or Estimator instances, got {type(spec).__name__}")
+
+
+def estimate(
+    runs: Run | Sequence[Run],
+    estimators: Sequence[EstimatorSpec] = ("binning",),
+    *,
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """Estimate the information plane of every layer at every logged epoch of each run.
+
+    Per run and layer, each estimator first sees the whole trajectory (``fit_trajectory``): with binning
+    and no fixed range, this takes the layer's range over all logged epochs, so epochs are comparable.
+    The ``params`` column records the settings actually used (the fitted range included), as JSON.
+
+    Args:
+        runs: one run or several.
+        estimators: registry names (default parameters) or configured estimator instances.
+        progress: show a progress bar (``None``: only on a terminal).
+
+    Returns:
+        A DataFrame with the columns ``COLUMNS``; ``I_XT`` and ``I_TY`` are in bits.
+    """
+    run_list = [runs] if isinstance(runs, Run) else list(runs)
+    chosen = [_as_estimator(spec) for spec in estimators]
+    if not chosen:
+        raise ValueError("estimators is empty: name at least one, e.g. ['binning']")
+    total = sum(len(r.layers) * len(r.epochs) for r in run_list) * len(chosen)
+    rows: list[dict[str, Any]] = []
+    with tqdm(total=total, desc="estimating", unit="layer-epoch", disable=None if progress is None else not progress) as bar:
+        for run in run_list:
+            x = None if run.inputs is None else run.inputs.numpy()
+            y = run.labels.numpy()
+            for estimator in chosen:
+                for layer_index, layer in enumerate(run.layers):
+                    trajectory = [a.float().numpy() for a in run.activations[layer]]
+                    try:
+                        fitted = estimator.fit_trajectory(trajectory)
+                    except ValueError as exc:
+                        raise ValueError(f"run {run.name!r}, layer {layer!r}: {exc}") from None
+                    params = json.dumps(fitted.get_params(), default=_jsonable)
+                    for epoch, t in zip(run.epochs, trajectory):
+                        try:
+                            i_xt, i_ty = fitted.information_plane(x, t, y)
+                        except ValueError as exc:
+                            raise ValueError(f"run {run.name!r}, layer {layer!r}, epoch {epoch}: {exc}") from None
+                        rows.append(
+                            {
+                                "run": run.name,
+                                "activation": run.metadata.get("activation"),
+                                "seed": run.metadata.get("seed"),
+                                "epoch": epoch,
+                                "layer": layer,
+                                "layer_index": layer_index,
+                                "estimator": fitted.name,
+                                "params": params,
+                                "I_XT": i_xt,
+                                "I_TY": i_ty,
+                            }
+                        )
+                        bar.update()
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def peak_and_drop(table: pd.DataFrame) -> pd.DataFrame:
+    """Per run, estimator and layer: the epoch and value of the I(X;T) peak, the final value, and
+    the drop after the peak, ``peak − final`` in bits (SCIENCE.md §5, one run).
+
+    Returns:
+        A DataFrame with columns run, activation, estimator, layer, layer_index, peak_epoch, peak_I_XT,
+        final_I_XT, drop_bits.
+    """
+    rows = []
+    keys = ["run", "activation", "estimator", "layer", "layer_index"]
+    for key, group in table.sort_values("epoch").groupby(keys, sort=False, dropna=False):
+        peak = int(np.argmax(group["I_XT"].to_numpy()))
+        peak_value = float(group["I_XT"].iloc[peak])
+        final = float(group["I_XT"].iloc[-1])
+        rows.append(
+            dict(zip(keys, key))
+            | {
+                "peak_epoch": int(group["epoch"].iloc[peak]),
+                "peak_I_XT": peak_value,
+                "final_I_XT": final,
+                "drop_bits": peak_value - final,
+            }
+        )
+    return pd.DataFrame(rows).sort_values(["run", "estimator", "layer_index"], ignore_index=True)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple):
+        return list(value)
+    return str(value)

@@ -1,0 +1,267 @@
+"""The ``infoplane`` command: argument parsing only; every command is a few library calls.
+
+Exit codes: 0 success, 1 failure (bad file, bad data), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from infoplane._version import __version__
+
+EXAMPLES = {
+    "train": "examples:\n  infoplane train --data szt12 --activation tanh --epochs 8000 --seed 0 -o tanh.pt",
+    "report": "examples:\n  infoplane report tanh.pt relu.pt -o report.html\n"
+    "  infoplane report relu.pt --bins 100 --strategy adaptive -o relu-adaptive.html",
+    "demo": "examples:\n  infoplane demo\n  infoplane demo --epochs 2000 -o demo-short",
+}
+
+
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+def _add_train(sub: Any) -> None:
+    p = sub.add_parser(
+        "train",
+        help="train the 12-bit (or digits) network and save a run file",
+        description="Train a built-in MLP with a tracker capturing every activation layer at log-spaced epochs.",
+        epilog=EXAMPLES["train"],
+        formatter_class=_Formatter,
+    )
+    p.add_argument("--data", choices=["szt12", "digits"], default="szt12", help="built-in data set")
+    p.add_argument("--activation", choices=["tanh", "relu"], default="tanh", help="hidden-unit activation")
+    p.add_argument("--epochs", type=int, default=8000, help="training epochs")
+    p.add_argument("--seed", type=int, default=0, help="seed of weights, split and minibatch order")
+    p.add_argument("--lr", type=float, default=4e-4, help="Adam learning rate")
+    p.add_argument("--batch-size", type=int, default=256, help="minibatch size")
+    p.add_argument("--log-points", type=int, default=274, help="points of the log-spaced capture schedule")
+    p.add_argument("-o", "--output", default="run.pt", help="run file to write")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_train)
+
+
+def _add_report(sub: Any) -> None:
+    p = sub.add_parser(
+        "report",
+        help="estimate the information plane of runs and write one HTML page",
+        description="Estimate I(X;T) and I(T;Y) (bits) for every layer and logged epoch, and write a "
+        "self-contained HTML report (opens offline).",
+        epilog=EXAMPLES["report"],
+        formatter_class=_Formatter,
+    )
+    p.add_argument("runs", nargs="+", help="run files (run.pt)")
+    p.add_argument("-o", "--output", default="report.html", help="HTML file to write")
+    p.add_argument("--estimator", nargs="+", default=["binning"], help="estimators, by registry name")
+    p.add_argument("--bins", type=int, default=30, help="binning: bins per unit")
+    p.add_argument("--strategy", choices=["uniform", "adaptive"], default="uniform", help="binning: bin edges")
+    p.add_argument(
+        "--range",
+        nargs=2,
+        type=float,
+        metavar=("LO", "HI"),
+        default=None,
+        help="binning: fixed range for every layer (default: each layer's range over all logged epochs)",
+    )
+    p.add_argument("--csv", default=None, help="also write the MI table to this CSV file")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_report)
+
+
+def _add_demo(sub: Any) -> None:
+    p = sub.add_parser(
+        "demo",
+        help="train tanh and ReLU on the 12-bit set and report their information planes",
+        description="The canonical experiment (Shwartz-Ziv & Tishby 2017; Saxe et al. 2018): the 12-10-7-5-4-3-2 "
+        "network with tanh and with ReLU units, binned MI, one HTML report.",
+        epilog=EXAMPLES["demo"],
+        formatter_class=_Formatter,
+    )
+    p.add_argument("-o", "--output", default="infoplane-demo", help="folder for the runs and report.html")
+    p.add_argument("--epochs", type=int, default=8000, help="training epochs of each network")
+    p.add_argument("--seed", type=int, default=0, help="seed of both runs")
+    p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="parallel training processes")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_demo)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``infoplane`` argument parser with its subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="infoplane",
+        description="Information-plane analysis of PyTorch networks: I(X;T) against I(T;Y), in bits.",
+        epilog="Run 'infoplane COMMAND --help' for a command's options and examples.",
+    )
+    parser.add_argument("--version", action="version", version=f"infoplane {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_train(sub)
+    _add_report(sub)
+    _add_demo(sub)
+    return parser
+
+
+def _train(args: argparse.Namespace) -> int:
+    from infoplane.experiments import Experiment, TrainConfig, run_experiment
+
+    config = TrainConfig(
+        epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, seed=args.seed, log_points=args.log_points
+    )
+    experiment = Experiment(data=args.data, activation=args.activation, config=config)
+    started = time.perf_counter()
+    run = run_experiment(experiment, progress=False if args.quiet else None)
+    path = run.save(args.output)
+    print(
+        f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB): {len(run.epochs)} logged epochs, layers {run.layers}, "
+        f"final test accuracy {run.metrics['test_accuracy'][-1]:.3f}, {time.perf_counter() - started:.1f} s"
+    )
+    return 0
+
+
+def _binning_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    params: dict[str, Any] = {"n_bins": args.bins, "strategy": args.strategy}
+    if args.range is not None:
+        params["range"] = tuple(args.range)
+    return params
+
+
+def make_report(
+    run_paths: Sequence[str | Path],
+    output: str | Path,
+    estimator_names: Sequence[str] = ("binning",),
+    binning_params: dict[str, Any] | None = None,
+    *,
+    progress: bool | None = None,
+    csv: str | Path | None = None,
+) -> tuple[Path, Any]:
+    """Load runs, estimate with the named estimators, write the HTML report; returns (path, table)."""
+    from infoplane import estimators
+    from infoplane.analysis import estimate
+    from infoplane.reports import write_report
+    from infoplane.run import load_run
+
+    runs = [load_run(p) for p in run_paths]
+    names = [r.name for r in runs]
+    if len(set(names)) < len(names):
+        runs = [r.__class__(**{**r.__dict__, "metadata": {**r.metadata, "name": Path(p).stem}}) for r, p in zip(runs, run_paths)]
+    chosen = [
+        estimators.get(name, **(binning_params or {})) if name == "binning" else estimators.get(name)
+        for name in estimator_names
+    ]
+    table = estimate(runs, chosen, progress=progress)
+    if csv is not None:
+        table.to_csv(csv, index=False)
+    descriptions = {e.name: e.describe() for e in chosen}
+    return write_report(output, table, runs, descriptions), table
+
+
+def _report(args: argparse.Namespace) -> int:
+    path, table = make_report(
+        args.runs,
+        args.output,
+        args.estimator,
+        _binning_from_args(args),
+        progress=False if args.quiet else None,
+        csv=args.csv,
+    )
+    print(f"wrote {path.resolve()} ({len(table)} estimates)")
+    return 0
+
+
+def _demo_job(activation: str, epochs: int, seed: int, folder: str, queue: Any) -> str:
+    """One demo training, in a worker process; reports finished epochs through ``queue``."""
+    import torch
+
+    from infoplane.experiments import Experiment, TrainConfig, run_experiment
+
+    torch.set_num_threads(1)  # two small trainings in parallel beat one that uses both cores
+    experiment = Experiment(data="szt12", activation=activation, config=TrainConfig(epochs=epochs, seed=seed))
+    step = 50
+
+    def tick(epoch: int) -> None:
+        done = epoch + 1
+        if queue is not None and (done % step == 0 or done == epochs):
+            queue.put(step if done % step == 0 else done % step)
+
+    run = run_experiment(experiment, progress=False, on_epoch=tick)
+    return str(run.save(Path(folder) / f"szt12-{activation}-seed{seed}.pt"))
+
+
+def _train_demo_runs(folder: Path, epochs: int, seed: int, workers: int, progress: bool | None) -> list[Path]:
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, wait
+
+    from tqdm.auto import tqdm
+
+    activations = ["tanh", "relu"]
+    manager = mp.Manager()
+    queue = manager.Queue()
+    with ProcessPoolExecutor(max_workers=max(1, workers)) as pool, tqdm(
+        total=epochs * len(activations), desc="training tanh + relu", unit="epoch", disable=None if progress is None else not progress
+    ) as bar:
+        futures = [pool.submit(_demo_job, a, epochs, seed, str(folder), queue) for a in activations]
+        pending = set(futures)
+        while pending:
+            _, pending = wait(pending, timeout=0.5)
+            while not queue.empty():
+                bar.update(queue.get())
+        while not queue.empty():
+            bar.update(queue.get())
+        paths = [Path(f.result()) for f in futures]
+    manager.shutdown()
+    return paths
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from infoplane.analysis import peak_and_drop
+
+    started = time.perf_counter()
+    folder = Path(args.output)
+    folder.mkdir(parents=True, exist_ok=True)
+    progress = False if args.quiet else None
+    paths = _train_demo_runs(folder, args.epochs, args.seed, args.workers, progress)
+    report, table = make_report(paths, folder / "report.html", progress=progress, csv=folder / "mi.csv")
+    drops = peak_and_drop(table)
+    print(f"\nreport: {report.resolve()}")
+    print(f"runs:   {', '.join(str(p) for p in paths)}")
+    print(
+        f"\nI(X;T) of the hidden layers after its peak (binning, 30 bins over each layer's range over all "
+        f"logged epochs; {args.epochs} epochs, seed {args.seed}):"
+    )
+    order = {name: i for i, name in enumerate(dict.fromkeys(table["run"]))}
+    drops = drops.sort_values(["run", "layer_index"], key=lambda c: c.map(order) if c.name == "run" else c)
+    for activation, group in drops.groupby("activation", sort=False):
+        hidden = group[group["layer"] != "output"]
+        print(f"  {activation}:")
+        for row in hidden.itertuples():
+            print(
+                f"    layer {row.layer:>3}: peak {row.peak_I_XT:6.3f} bits at epoch {row.peak_epoch:>5}, "
+                f"final {row.final_I_XT:6.3f} bits, fell {row.drop_bits:6.3f} bits"
+            )
+    print(f"\ndone in {time.perf_counter() - started:.0f} s; open the report in a browser (it works offline).")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``infoplane`` console script."""
+    from infoplane.run import RunFileError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (RunFileError, ValueError, FileNotFoundError) as exc:
+        print(f"infoplane {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"infoplane {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""The estimator contract and the registry (this module imports nothing else from infoplane).
+
+An estimator is built from its parameters alone (no work in ``__init__``) and registered under a short
+name with :func:`register`. Third-party packages add estimators through the ``infoplane.estimators``
+entry-point group: each entry point names an :class:`Estimator` subclass and is loaded on first use.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from importlib import metadata as importlib_metadata
+from typing import Any, ClassVar, TypeVar
+
+import numpy as np
+
+ENTRY_POINT_GROUP = "infoplane.estimators"
+
+
+class Estimator(ABC):
+    """A mutual-information estimator that reports bits.
+
+    Subclasses set the behaviour flags, store their keyword parameters unchanged in ``__init__`` (one
+    attribute per parameter, same name) and implement :meth:`mutual_information` and
+    :meth:`information_plane`.
+    """
+
+    #: Registry name, set by :func:`register`.
+    name: ClassVar[str] = ""
+    #: True when the estimate is a lower bound on the quantity it names.
+    is_lower_bound: ClassVar[bool] = False
+    #: True when estimating fits a model (MINE); such estimators are slow and seed-dependent.
+    needs_training: ClassVar[bool] = False
+    #: True when both sides may be continuous (no discrete side required).
+    accepts_continuous: ClassVar[bool] = True
+    #: One line on the quantity actually measured (the proxy), shown in reports.
+    quantity: ClassVar[str] = ""
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor's parameters and their current values (what run files and tables record)."""
+        signature = inspect.signature(type(self).__init__)
+        return {
+            p.name: getattr(self, p.name)
+            for p in signature.parameters.values()
+            if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        }
+
+    def set_params(self, **params: Any) -> Estimator:
+        """A copy with some parameters changed."""
+        valid = self.get_params()
+        unknown = sorted(set(params) - set(valid))
+        if unknown:
+            raise ValueError(f"{self.name}: unknown parameters {unknown}; valid: {sorted(valid)}")
+        clone = copy.copy(self)
+        for key, value in params.items():
+            setattr(clone, key, value)
+        return clone
+
+    def describe(self) -> str:
+        """The estimator's name, the quantity it measures and its parameters, in one line."""
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{self.name}({params}): {self.quantity}"
+
+    def fit_trajectory(self, activations: Sequence[np.ndarray]) -> Estimator:
+        """Settings shared by all epochs of one layer (e.g. a binning range); ``self`` by default.
+
+        Args:
+            activations: the layer's activations (n_samples, width), one array per logged epoch.
+
+        Returns:
+            An estimator to apply to each of those epochs.
+        """
+        return self
+
+    @abstractmethod
+    def mutual_information(self, a: Any, b: Any) -> float:
+        """I(A;B) in bits for paired samples ``a`` (N, d_a) and ``b`` (N, d_b) or labels (N,)."""
+
+    @abstractmethod
+    def information_plane(self, x: Any, t: Any, y: Any) -> tuple[float, float]:
+        """(I(X;T), I(T;Y)) in bits for one layer ``t`` (N, width), inputs ``x`` (N, …) and labels ``y`` (N,)."""
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({params})"
+
+
+E = TypeVar("E", bound=type[Estimator])
+_REGISTRY: dict[str, type[Estimator]] = {}
+_entry_points_loaded = False
+
+
+def register(name: str, *, replace: bool = False) -> Callable[[E], E]:
+    """Class decorator: make an :class:`Estimator` subclass available as ``get(name)``.
+
+    Raises:
+        ValueError: ``name`` is taken and ``replace`` is False.
+    """
+
+    def decorate(cls: E) -> E:
+        if not (isinstance(cls, type) and issubclass(cls, Estimator)):
+            raise TypeError(f"only Estimator subclasses can be registered, got {cls!r}")
+        if name in _REGISTRY and _REGISTRY[name] is not cls and not replace:
+            raise ValueError(
+                f"an estimator named {name!r} is already registered ({_REGISTRY[name].__qualname__}); "
+                f"pass replace=True to override it"
+            )
+        cls.name = name
+        _REGISTRY[name] = cls
+        return cls
+
+    return decorate
+
+
+def _load_entry_points() -> None:
+    global _entry_points_loaded
+    if _entry_points_loaded:
+        return
+    _entry_points_loaded = True
+    for entry in importlib_metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if entry.name in _REGISTRY:
+            continue
+        cls = entry.load()
+        register(entry.name)(cls)
+
+
+def available() -> list[str]:
+    """Names of every registered estimator, third-party ones included."""
+    _load_entry_points()
+    return sorted(_REGISTRY)
+
+
+def get(name: str, **params: Any) -> Estimator:
+    """An estimator by registry name, built with ``params``.
+
+    Raises:
+        ValueError: no estimator of that name (the message lists the valid ones).
+    """
+    if name not in _REGISTRY:
+        _load_entry_points()
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown estimator {name!r}; available: {', '.join(sorted(_REGISTRY))}")
+    return _REGISTRY[name](**params)
+
+
+def as_samples(values: Any, what: str = "samples") -> np.ndarray:
+    """Paired samples as a float64 array (N, d): 1-d input becomes one column.
+
+    Raises:
+        ValueError: not 1- or 2-d after flattening trailing dims, fewer than 2 samples, or NaN/inf.
+    """
+    array = _to_numpy(values)
+    if array.ndim == 0:
+        raise ValueError(f"{what} must be an array of samples, got a scalar")
+    array = array.reshape(len(array), -1) if array.ndim != 1 else array[:, None]
+    if array.shape[0] < 2:
+        raise ValueError(f"{what}: mutual information needs at least 2 samples, got {array.shape[0]}")
+    if array.shape[1] == 0:
+        raise ValueError(f"{what} has no features (shape {array.shape})")
+    array = array.astype(np.float64, copy=False)
+    if not np.all(np.isfinite(array)):
+        bad = int(np.count_nonzero(~np.isfinite(array)))
+        raise ValueError(f"{what} holds {bad} NaN or infinite values; estimators need finite numbers")
+    return array
+
+
+def as_class_labels(values: Any, n: int | None = None, what: str = "labels") -> np.ndarray:
+    """Class labels as an int64 vector.
+
+    Raises:
+        ValueError: not 1-d, wrong length, non-integer values, or NaN.
+    """
+    array = _to_numpy(values)
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.ndim != 1:
+        raise ValueError(f"{what} must be a vector of class indices, got shape {array.shape}")
+    if n is not None and len(array) != n:
+        raise ValueError(f"{what} have {len(array)} entries for {n} samples; pass one label per sample")
+    if len(array) < 2:
+        raise ValueError(f"{what}: mutual information needs at least 2 samples, got {len(array)}")
+    if array.dtype.kind == "f":
+        if not np.all(np.isfinite(array)) or not np.all(array == np.round(array)):
+            raise ValueError(f"{what} must be integer class indices; got non-integer or NaN values")
+    elif array.dtype.kind not in "iub":
+        raise ValueError(f"{what} must be integer class indices, got dtype {array.dtype}")
+    return array.astype(np.int64)
+
+
+def is_discrete_labels(values: Any) -> bool:
+    """True for a 1-d integer (or boolean) array: a discrete side such as class labels."""
+    array = _to_numpy(values)
+    squeezed = array[:, 0] if array.ndim == 2 and array.shape[1] == 1 else array
+    return squeezed.ndim == 1 and squeezed.dtype.kind in "iub"
+
+
+def _to_numpy(values: Any) -> np.ndarray:
+    if hasattr(values, "detach") and hasattr(values, "cpu"):
+        values = values.detach().cpu()
+        if str(values.dtype) == "torch.bfloat16":
+            values = values.float()
+        return values.numpy()
+    return np.asarray(values)

@@ -1,0 +1,322 @@
+"""Capture of layer activations on a fixed probe set with forward hooks."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from torch import nn
+
+from infoplane._version import __version__
+from infoplane.run import Run
+
+#: Module types whose outputs ``layers="auto"`` records.
+ACTIVATION_TYPES: tuple[type[nn.Module], ...] = (
+    nn.Tanh, nn.ReLU, nn.ReLU6, nn.Sigmoid, nn.GELU, nn.ELU, nn.SELU, nn.CELU, nn.LeakyReLU,
+    nn.PReLU, nn.RReLU, nn.Softplus, nn.SiLU, nn.Mish, nn.Hardtanh, nn.Hardswish, nn.Hardsigmoid,
+    nn.LogSigmoid, nn.Softsign, nn.Tanhshrink,
+)  # fmt: skip
+
+LayerSpec = Literal["auto"] | Sequence[str | nn.Module]
+
+
+@dataclass(frozen=True)
+class LayerSelection:
+    """The modules a tracker records, by name, in the order they appear in ``named_modules()``."""
+
+    names: tuple[str, ...]
+    modules: tuple[nn.Module, ...]
+
+    @classmethod
+    def resolve(cls, model: nn.Module, layers: LayerSpec) -> LayerSelection:
+        """Turn ``"auto"``, module names or module objects into a selection.
+
+        ``"auto"`` takes every activation module (``ACTIVATION_TYPES``) and the model's own output,
+        named ``"output"``. The model itself may be named by ``""``/``"output"`` or passed as a module.
+        """
+        named = dict(model.named_modules())
+        output_name = "output" if "output" not in named else "model_output"
+        by_identity = {id(m): name for name, m in named.items()}
+        if isinstance(layers, str):
+            if layers != "auto":
+                raise ValueError(
+                    f"layers must be 'auto' or a list of module names or modules, got the string {layers!r}; "
+                    f"to record one layer write layers=[{layers!r}]"
+                )
+            chosen = [(name, m) for name, m in named.items() if name and isinstance(m, ACTIVATION_TYPES)]
+            if not chosen:
+                raise ValueError(
+                    f"layers='auto' found no activation modules ({', '.join(t.__name__ for t in ACTIVATION_TYPES[:4])}, "
+                    f"…) in {type(model).__name__}: its forward probably applies them as functions "
+                    f"(F.relu, torch.tanh), which forward hooks cannot see. Name the layers to record "
+                    f"instead, e.g. layers={[n for n in named if n][:3]!r}, from model.named_modules()"
+                )
+            chosen.append((output_name, model))
+        else:
+            chosen = []
+            for spec in layers:
+                if isinstance(spec, nn.Module):
+                    if id(spec) not in by_identity:
+                        raise ValueError(f"module {type(spec).__name__} is not part of the model")
+                    name = by_identity[id(spec)]
+                    chosen.append((name or output_name, spec))
+                elif isinstance(spec, str):
+                    key = "" if spec == output_name and spec not in named else spec
+                    if key not in named:
+                        valid = [n for n in named if n]
+                        raise ValueError(
+                            f"no module named {spec!r} in the model; valid names: {valid[:20]}"
+                            f"{' …' if len(valid) > 20 else ''} and {output_name!r} for the model's output"
+                        )
+                    chosen.append((spec if key else output_name, named[key]))
+                else:
+                    raise TypeError(f"layers entries must be module names or modules, got {type(spec).__name__}")
+            if not chosen:
+                raise ValueError("layers is empty: name at least one layer to record, or use 'auto'")
+        names = [name for name, _ in chosen]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"layers lists {duplicates} more than once")
+        return cls(names=tuple(names), modules=tuple(m for _, m in chosen))
+
+
+class Tracker:
+    """Records chosen layers' activations on a fixed probe set at the epochs you log.
+
+    Wrap any ``nn.Module``; call :meth:`capture` at each logged epoch; turn what was captured into a
+    :class:`~infoplane.run.Run` with :meth:`to_run` (or :meth:`save`). Hooks exist only while a capture
+    runs and are removed in ``finally``, so training passes never see them; a capture runs in eval mode
+    under ``torch.no_grad()`` with the random number generators forked, so the training result is
+    the same with or without a tracker.
+
+    A layer's output of more than two dimensions is flattened per sample; a tuple or list output is
+    recorded by its first tensor.
+
+    Args:
+        model: the network; its device is that of its first parameter (or buffer).
+        inputs: the probe set, a tensor (or array) whose first dimension indexes samples.
+        labels: class indices of the probe samples, ints in ``[0, n_classes)``, shape (n_samples,).
+        layers: ``"auto"`` (every activation module and the model's output), or module names from
+            ``model.named_modules()`` (``"output"`` for the model's output), or module objects.
+        batch_size: probe samples per forward pass.
+        dtype: dtype the activations are stored in (float32 by default; float16 halves the memory).
+        store_inputs: keep the probe inputs in the run (estimators that need X itself use them).
+        metadata: written into the run (data set, seed, hyper-parameters, …).
+
+    Example:
+        >>> with Tracker(model, x_probe, y_probe) as tracker:
+        ...     for epoch in range(n_epochs):
+        ...         train_one_epoch(model)
+        ...         if epoch in log_spaced_epochs(n_epochs):
+        ...             tracker.capture(epoch, loss=loss)
+        ...     tracker.save("run.pt")
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        inputs: torch.Tensor | np.ndarray,
+        labels: torch.Tensor | np.ndarray | Sequence[int],
+        layers: LayerSpec = "auto",
+        *,
+        batch_size: int = 1024,
+        dtype: torch.dtype = torch.float32,
+        store_inputs: bool = True,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.model = model
+        self.inputs = _as_probe_inputs(inputs)
+        self.labels = _as_labels(labels, len(self.inputs))
+        self.selection = LayerSelection.resolve(model, layers)
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        if not dtype.is_floating_point:
+            raise ValueError(f"dtype must be a floating-point dtype, got {dtype}")
+        self.batch_size = int(batch_size)
+        self.dtype = dtype
+        self.store_inputs = store_inputs
+        self.metadata: dict[str, Any] = dict(metadata or {})
+        self.epochs: list[int] = []
+        self.metrics: list[dict[str, float]] = []
+        self._activations: dict[str, list[torch.Tensor]] = {name: [] for name in self.selection.names}
+        self._module_types = {n: type(m).__name__ for n, m in zip(self.selection.names, self.selection.modules)}
+        self._closed = False
+
+    @property
+    def layers(self) -> list[str]:
+        """Names of the recorded layers."""
+        return list(self.selection.names)
+
+    def capture(self, epoch: int, **metrics: float) -> dict[str, torch.Tensor]:
+        """Record every chosen layer on the whole probe set, and the given metrics, for ``epoch``.
+
+        Args:
+            epoch: the epoch index; captures must come in strictly increasing epochs.
+            **metrics: numbers to keep beside the activations (loss, train_accuracy, …).
+
+        Returns:
+            The activations just recorded, per layer, (n_samples, width) on the CPU.
+        """
+        if self._closed:
+            raise RuntimeError("this tracker is closed; create a new Tracker to capture again")
+        epoch = int(epoch)
+        if self.epochs and epoch <= self.epochs[-1]:
+            raise ValueError(f"epoch {epoch} comes after epoch {self.epochs[-1]} was captured; epochs must increase")
+        values = {}
+        for key, value in metrics.items():
+            try:
+                values[key] = float(value)
+            except (TypeError, ValueError):
+                raise TypeError(f"metric {key!r} must be a number, got {type(value).__name__}") from None
+        captured = self._probe_pass()
+        self.epochs.append(epoch)
+        self.metrics.append(values)
+        for name, acts in captured.items():
+            self._activations[name].append(acts)
+        return captured
+
+    def _probe_pass(self) -> dict[str, torch.Tensor]:
+        model = self.model
+        device = _model_device(model)
+        pieces: dict[str, list[torch.Tensor]] = {name: [] for name in self.selection.names}
+        calls: dict[str, int] = dict.fromkeys(self.selection.names, 0)
+        handles = []
+        modes = [(m, m.training) for m in model.modules()]
+        rng_devices = [device] if device.type == "cuda" else []
+        try:
+            for name, module in zip(self.selection.names, self.selection.modules):
+                handles.append(module.register_forward_hook(self._hook(name, pieces, calls)))
+            model.eval()
+            with torch.no_grad(), torch.random.fork_rng(devices=rng_devices):
+                for start in range(0, len(self.inputs), self.batch_size):
+                    batch = self.inputs[start : start + self.batch_size].to(device)
+                    for name in calls:
+                        calls[name] = 0
+                    model(batch)
+                    _check_calls(calls, type(model).__name__)
+        finally:
+            for handle in handles:
+                handle.remove()
+            for module, training in modes:
+                module.training = training
+        return {name: torch.cat(chunks) for name, chunks in pieces.items()}
+
+    def _hook(self, name: str, pieces: dict[str, list[torch.Tensor]], calls: dict[str, int]) -> Any:
+        dtype = self.dtype
+
+        def hook(module: nn.Module, args: Any, output: Any) -> None:
+            calls[name] += 1
+            tensor = output
+            if isinstance(tensor, (tuple, list)) and tensor:
+                tensor = tensor[0]
+            if not isinstance(tensor, torch.Tensor):
+                raise TypeError(
+                    f"layer {name!r} ({type(module).__name__}) returned {type(output).__name__}, not a tensor "
+                    f"or a tuple starting with one; record a different layer"
+                )
+            if tensor.ndim == 0:
+                raise ValueError(f"layer {name!r} returned a scalar; it has no per-sample activations")
+            flat = tensor.detach().reshape(tensor.shape[0], -1)
+            pieces[name].append(flat.to(device="cpu", dtype=dtype, copy=True))
+
+        return hook
+
+    def to_run(self, **metadata: Any) -> Run:
+        """The captures so far as a :class:`Run`; ``metadata`` adds to the tracker's metadata."""
+        if not self.epochs:
+            raise RuntimeError("nothing captured yet: call tracker.capture(epoch) at least once")
+        names = sorted({k for m in self.metrics for k in m})
+        metrics = {k: [m.get(k, math.nan) for m in self.metrics] for k in names}
+        activations = {name: torch.stack(chunks) for name, chunks in self._activations.items()}
+        widths = {name: int(acts.shape[-1]) for name, acts in activations.items()}
+        info: dict[str, Any] = {
+            "infoplane_version": __version__,
+            "torch_version": torch.__version__,
+            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "model": repr(self.model),
+            "layer_widths": widths,
+            "layer_types": dict(self._module_types),
+            "probe_samples": len(self.inputs),
+            "dtype": str(self.dtype).removeprefix("torch."),
+        }
+        info.update(self.metadata)
+        info.update(metadata)
+        return Run(
+            epochs=list(self.epochs),
+            layers=self.layers,
+            activations=activations,
+            labels=self.labels.clone(),
+            metrics=metrics,
+            metadata=info,
+            inputs=self.inputs.reshape(len(self.inputs), -1).float().clone() if self.store_inputs else None,
+        )
+
+    def save(self, path: str, **metadata: Any) -> Run:
+        """Write the captures so far to ``path`` (atomically) and return the run."""
+        run = self.to_run(**metadata)
+        run.save(path)
+        return run
+
+    def close(self) -> None:
+        """Stop capturing. Hooks never outlive a capture; this only forbids further captures."""
+        self._closed = True
+
+    def __enter__(self) -> Tracker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _check_calls(calls: Mapping[str, int], model_name: str) -> None:
+    silent = [name for name, n in calls.items() if n == 0]
+    if silent:
+        raise RuntimeError(
+            f"layers {silent} never fired during a forward pass of {model_name}: they are not used by its "
+            f"forward; record other layers"
+        )
+    repeated = {name: n for name, n in calls.items() if n > 1}
+    if repeated:
+        raise RuntimeError(
+            f"layers {repeated} fired more than once per forward pass (a module reused inside forward), so "
+            f"their activations are ambiguous; give each use its own module, or record other layers"
+        )
+
+
+def _model_device(model: nn.Module) -> torch.device:
+    for tensor in model.parameters():
+        return tensor.device
+    for tensor in model.buffers():
+        return tensor.device
+    return torch.device("cpu")
+
+
+def _as_probe_inputs(inputs: torch.Tensor | np.ndarray) -> torch.Tensor:
+    tensor = torch.as_tensor(inputs)
+    if tensor.ndim == 0 or len(tensor) == 0:
+        raise ValueError("the probe set (inputs) is empty: pass at least two samples")
+    if len(tensor) < 2:
+        raise ValueError(f"the probe set has {len(tensor)} sample; mutual information needs at least two")
+    return tensor.detach().cpu()
+
+
+def _as_labels(labels: torch.Tensor | np.ndarray | Sequence[int], n: int) -> torch.Tensor:
+    tensor = torch.as_tensor(labels).detach().cpu()
+    if tensor.ndim != 1:
+        raise ValueError(f"labels must be one class index per sample, shape ({n},), got shape {tuple(tensor.shape)}")
+    if len(tensor) != n:
+        raise ValueError(f"inputs have {n} samples but labels have {len(tensor)}; pass one label per probe sample")
+    if tensor.is_floating_point():
+        if not torch.all(tensor == tensor.round()):
+            raise ValueError("labels must be class indices (integers), got non-integer floats")
+    elif tensor.dtype == torch.bool or tensor.is_complex():
+        raise ValueError(f"labels must be integer class indices, got dtype {tensor.dtype}")
+    tensor = tensor.to(torch.int64)
+    if tensor.min() < 0:
+        raise ValueError(f"labels must be class indices ≥ 0, got minimum {int(tensor.min())}")
+    return tensor

@@ -1,0 +1,144 @@
+"""The self-contained HTML report: plotly.js embedded once, every figure, the tables and metadata."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+from infoplane.analysis.mi_table import peak_and_drop
+from infoplane.reports.figures import information_plane_figure, mi_vs_epoch_figure, training_figure
+from infoplane.run import Run
+
+_STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1300px;padding:0 1em;color:#222}
+h1{margin-bottom:0.2em} h2{margin-top:1.6em;border-bottom:1px solid #ddd;padding-bottom:0.2em}
+table{border-collapse:collapse;font-size:0.9em;margin:0.5em 0} td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
+th{background:#f4f4f4} td.num{text-align:right;font-variant-numeric:tabular-nums}
+.note{color:#555;font-size:0.92em} pre{background:#f7f7f7;padding:0.6em;overflow-x:auto;font-size:0.8em}
+"""
+
+
+def label_entropy_bits(labels: np.ndarray) -> float:
+    """H(Y) in bits of a label vector: the upper bound of I(T;Y)."""
+    counts = np.bincount(labels)
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log2(p)).sum())
+
+
+def _table_html(frame: pd.DataFrame, float_format: str = "{:.3f}") -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = []
+    for _, row in frame.iterrows():
+        cells = []
+        for value in row:
+            if isinstance(value, (float, np.floating)):
+                cells.append(f'<td class="num">{float_format.format(value)}</td>')
+            else:
+                cells.append(f"<td>{html.escape(str(value))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _metadata_html(run: Run) -> str:
+    items = {k: v for k, v in run.metadata.items() if k != "model"}
+    rows = "".join(
+        f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(v if isinstance(v, str) else json.dumps(v, default=str))}</td></tr>"
+        for k, v in items.items()
+    )
+    model = html.escape(str(run.metadata.get("model", "")))
+    return (
+        f"<h3>{html.escape(run.name)}</h3><table>{rows}"
+        f"<tr><th>logged epochs</th><td>{len(run.epochs)} ({run.epochs[0]} … {run.epochs[-1]})</td></tr>"
+        f"<tr><th>probe samples</th><td>{run.n_samples}</td></tr></table>"
+        + (f"<details><summary>model</summary><pre>{model}</pre></details>" if model else "")
+    )
+
+
+def _figure_html(fig: Any, div_id: str) -> str:
+    return pio.to_html(fig, full_html=False, include_plotlyjs=False, div_id=div_id, config={"displaylogo": False})
+
+
+def render_report(
+    table: pd.DataFrame,
+    runs: Sequence[Run],
+    descriptions: Mapping[str, str],
+    *,
+    title: str = "infoplane report",
+) -> str:
+    """The report page as one HTML string (plotly.js inlined: it opens offline).
+
+    Args:
+        table: the MI table of ``runs`` (``infoplane.estimate``).
+        runs: the runs, for their metrics and metadata.
+        descriptions: per estimator name in the table, its ``describe()`` line.
+        title: the page title.
+    """
+    if table.empty:
+        raise ValueError("the MI table is empty: nothing to report")
+    max_xt = max(np.log2(r.n_samples) for r in runs)
+    max_ty = max(label_entropy_bits(r.labels.numpy()) for r in runs)
+    limits = (1.02 * max(max_xt, float(table["I_XT"].max())), 1.05 * max(max_ty, float(table["I_TY"].max())))
+    plane = information_plane_figure(table, titles=descriptions, limits=limits)
+    drops = peak_and_drop(table)
+    drops = drops.rename(
+        columns={"peak_I_XT": "peak I(X;T)", "final_I_XT": "final I(X;T)", "drop_bits": "drop after peak (bits)"}
+    )
+    estimator_list = "".join(
+        f"<li><code>{html.escape(descriptions.get(name, name))}</code></li>" for name in dict.fromkeys(table["estimator"])
+    )
+    sections = [
+        f"<h1>{html.escape(title)}</h1>",
+        f"<p class='note'>Runs: {', '.join(html.escape(r.name) for r in runs)}. All values are in bits. "
+        f"Bounds: I(X;T) ≤ log<sub>2</sub> N = {max_xt:.2f} bits for N distinct probe inputs; "
+        f"I(T;Y) ≤ H(Y) = {max_ty:.4f} bits. Every estimator measures a proxy of the MI of a deterministic "
+        f"network, named below with its parameters.</p><ul>{estimator_list}</ul>",
+        "<h2>Information plane</h2>",
+        "<p class='note'>One trajectory per layer; markers coloured by epoch on one shared scale. "
+        "Fitting moves a layer up; compression moves it left.</p>",
+        _figure_html(plane, "information-plane"),
+        "<h2>Did I(X;T) fall after its peak?</h2>",
+        "<p class='note'>Per run and layer, one seed: the epoch and value of the I(X;T) peak, the final value "
+        "and the drop. A single seed carries no uncertainty: compare seeds before calling it compression.</p>",
+        _table_html(drops),
+        "<h2>MI against epoch</h2>",
+        _figure_html(mi_vs_epoch_figure(table), "mi-vs-epoch"),
+        "<h2>Training</h2>",
+        _figure_html(
+            training_figure({r.name: r.metrics for r in runs}, {r.name: r.epochs for r in runs}), "training"
+        ),
+        "<h2>Runs</h2>",
+        *(_metadata_html(r) for r in runs),
+    ]
+    body = "\n".join(sections)
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title><style>{_STYLE}</style>"
+        f"<script type='text/javascript'>{get_plotlyjs()}</script></head><body>{body}</body></html>"
+    )
+
+
+def write_report(
+    path: str | os.PathLike[str],
+    table: pd.DataFrame,
+    runs: Sequence[Run],
+    descriptions: Mapping[str, str],
+    *,
+    title: str = "infoplane report",
+) -> Path:
+    """Write :func:`render_report` to ``path`` atomically and return the path."""
+    path = Path(path)
+    page = render_report(table, runs, descriptions, title=title)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
