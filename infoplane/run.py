@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
-import zipfile
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -149,14 +148,16 @@ def load_run(path: str | os.PathLike[str]) -> Run:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         lines = [line.strip() for line in str(exc).splitlines() if "WeightsUnpickler error" in line]
-        detail = lines[0].split("error:", 1)[-1].strip().split(". ")[0] if lines else _one_line(exc)
+        if lines:
+            detail = lines[0].split("error:", 1)[-1].strip().split(". ")[0]
+            raise RunFileError(
+                f"{path}: refused to load: the file holds objects other than plain data, so it is not an "
+                f"infoplane run file and may be crafted to run code ({detail})"
+            ) from None
+        raise RunFileError(f"{path}: not an infoplane run file (not a torch archive: {_one_line(exc)})") from None
+    except Exception as exc:  # noqa: BLE001 - a damaged zip surfaces as many exception types
         raise RunFileError(
-            f"{path}: refused to load: the file holds objects other than plain data, so it is not an "
-            f"infoplane run file and may be crafted to run code ({detail})"
-        ) from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as exc:
-        raise RunFileError(
-            f"{path}: not a complete infoplane run file (truncated or corrupt: {_one_line(exc)})"
+            f"{path}: not a complete infoplane run file (truncated or corrupt: {type(exc).__name__}: {_one_line(exc)})"
         ) from None
     if not isinstance(payload, Mapping) or payload.get("format") != FORMAT:
         raise RunFileError(f"{path}: not an infoplane run file (no '{FORMAT}' marker)")

@@ -1,0 +1,61 @@
+"""The tidy MI table of a run."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from infoplane import Run, estimate
+from infoplane.analysis import COLUMNS, peak_and_drop
+from infoplane.estimators import Binning
+
+
+def two_epoch_run() -> Run:
+    # Layer "a": epoch 0 spans [0, 1], epoch 5 spans [0, 4]. Over all epochs the range is [0, 4]:
+    # with 2 bins, epoch 0 falls entirely in bin 0 (H = 0), epoch 5 splits 2/2 (H = 1 bit).
+    a = torch.tensor([[[0.0], [0.5], [0.9], [1.0]], [[0.0], [1.0], [3.0], [4.0]]])
+    return Run(
+        epochs=[0, 5],
+        layers=["a"],
+        activations={"a": a},
+        labels=torch.tensor([0, 0, 1, 1]),
+        metadata={"activation": "relu", "seed": 4, "name": "toy"},
+        inputs=torch.arange(4.0)[:, None],
+    )
+
+
+def test_binning_range_is_taken_over_all_logged_epochs() -> None:
+    table = estimate(two_epoch_run(), [Binning(n_bins=2)], progress=False)
+    assert list(table.columns) == COLUMNS
+    assert table["I_XT"].tolist() == pytest.approx([0.0, 1.0])
+    assert table["I_TY"].tolist() == pytest.approx([0.0, 1.0])
+    assert json.loads(table["params"].iloc[0])["range"] == [0.0, 4.0]
+    assert table[["run", "activation", "seed", "layer", "layer_index", "estimator"]].iloc[0].tolist() == [
+        "toy", "relu", 4, "a", 0, "binning",
+    ]  # fmt: skip
+
+
+def test_a_fixed_range_is_respected_per_epoch() -> None:
+    table = estimate(two_epoch_run(), [Binning(n_bins=2, range=(0.0, 1.0))], progress=False)
+    # Epoch 0 with [0, 1]: 0, 0.5→bin 1, 0.9, 1.0 → H of (1/4, 3/4).
+    h = -(0.25 * np.log2(0.25) + 0.75 * np.log2(0.75))
+    assert table["I_XT"].tolist() == pytest.approx([h, h])
+
+
+def test_peak_and_drop() -> None:
+    table = estimate(two_epoch_run(), ["binning"], progress=False)
+    table.loc[:, "I_XT"] = [3.0, 1.25]
+    drops = peak_and_drop(table)
+    assert drops.loc[0, ["peak_epoch", "peak_I_XT", "final_I_XT", "drop_bits"]].tolist() == [0, 3.0, 1.25, 1.75]
+
+
+def test_errors_name_the_run_layer_and_epoch() -> None:
+    run = two_epoch_run()
+    run.activations["a"][1, 2, 0] = float("nan")
+    with pytest.raises(ValueError, match="run 'toy', layer 'a'.*NaN"):
+        estimate(run, ["binning"], progress=False)
+    with pytest.raises(ValueError, match="estimators is empty"):
+        estimate(two_epoch_run(), [], progress=False)

@@ -1,0 +1,81 @@
+"""The command line, end to end on a few epochs."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from infoplane import load_run
+from infoplane.cli import main
+
+
+def _decode(value: object) -> object:
+    # plotly ≥ 6 writes numeric arrays as {"dtype": "f8", "bdata": base64}.
+    if isinstance(value, dict) and "bdata" in value:
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        return array.reshape(value["shape"]) if "shape" in value else array
+    return value
+
+
+def figure_traces(page: str, div_id: str) -> list[dict]:
+    """The traces plotly will draw in the div ``div_id`` of a report page, arrays decoded."""
+    match = re.search(rf'Plotly\.newPlot\(\s*"{div_id}",\s*(\[.*?\])\s*,\s*\{{', page, re.S)
+    assert match, f"no figure {div_id} in the page"
+    return [{k: _decode(v) for k, v in trace.items()} for trace in json.loads(match.group(1))]
+
+
+def test_train_then_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    runs = []
+    for activation in ("tanh", "relu"):
+        out = tmp_path / f"{activation}.pt"
+        assert main(["train", "--activation", activation, "--epochs", "6", "--seed", "1", "-q", "-o", str(out)]) == 0
+        runs.append(out)
+    run = load_run(runs[0])
+    assert run.epochs == [0, 1, 2, 3, 4, 5]
+    assert run.layers == ["1", "3", "5", "7", "9", "output"]
+    assert run.metadata["activation"] == "tanh" and run.metadata["training"]["epochs"] == 6
+    assert set(run.metrics) == {"loss", "train_accuracy", "test_loss", "test_accuracy"}
+
+    report = tmp_path / "report.html"
+    csv = tmp_path / "mi.csv"
+    assert main(["report", *map(str, runs), "-o", str(report), "--csv", str(csv), "-q"]) == 0
+    page = report.read_text()
+    assert "<script type='text/javascript'>" in page and "plotly.js" in page.lower()  # embedded, offline
+    assert not re.search(r"<script[^>]*\bsrc=", page)  # no script is fetched from anywhere
+    traces = figure_traces(page, "information-plane")
+    # one trace per layer per run, each with one point per logged epoch
+    assert len(traces) == 2 * 6
+    assert sorted({t["name"] for t in traces}) == sorted(run.layers)
+    assert all(len(t["x"]) == 6 for t in traces)
+    assert max(max(t["x"]) for t in traces) <= 12.0 + 1e-9
+    assert max(max(t["y"]) for t in traces) <= 0.9992 + 1e-4
+    first_layer = next(t for t in traces if t["name"] == "1")
+    assert first_layer["x"][0] == pytest.approx(12.0)  # 4096 distinct inputs, 10 tanh units, 30 bins
+    assert "szt12-tanh-seed1" in page and "szt12-relu-seed1" in page
+    assert len(figure_traces(page, "mi-vs-epoch")) == 2 * 2 * 6
+    assert csv.read_text().count("\n") == 1 + 2 * 6 * 6
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_bad_usage_and_bad_files_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["train", "--activation", "swish"])
+    assert info.value.code == 2
+    assert "invalid choice: 'swish'" in capsys.readouterr().err
+    bad = tmp_path / "bad.pt"
+    bad.write_text("not a run")
+    assert main(["report", str(bad), "-o", str(tmp_path / "r.html")]) == 1
+    err = capsys.readouterr().err
+    assert "bad.pt" in err and err.count("\n") == 1
+
+
+def test_console_script_version() -> None:
+    out = subprocess.run([sys.executable, "-m", "infoplane.cli", "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().startswith("infoplane 0.")
