@@ -162,6 +162,16 @@ class Binning(Estimator):
             if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
                 raise ValueError(f"binning: range must be finite (lo, hi) with hi > lo, got {self.range!r}")
 
+    def describe(self) -> str:
+        """One line: the bins, their range, and that the number is binned MI."""
+        if self.strategy == "adaptive":
+            bins = f"{self.n_bins} equal-mass bins per {self.scope} (edges from each epoch's quantiles)"
+        elif self.range is None:
+            bins = f"{self.n_bins} equal-width bins per unit over each layer's [min, max] across all logged epochs"
+        else:
+            bins = f"{self.n_bins} equal-width bins per unit over [{self.range[0]:g}, {self.range[1]:g}]"
+        return f"binning: {bins}; {self.quantity}"
+
     def codes(self, values: np.ndarray) -> np.ndarray:
         """Bin codes (N, d) of an (N, d) float array under this estimator's settings."""
         self._validate()

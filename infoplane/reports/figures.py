@@ -68,8 +68,10 @@ def information_plane_figure(
     for row, est in enumerate(estimators, start=1):
         for col, run in enumerate(runs, start=1):
             panel = table[(table["estimator"] == est) & (table["run"] == run)]
-            for layer, group in panel.sort_values("epoch").groupby("layer", sort=False):
-                k = layers.index(layer)
+            for k, layer in enumerate(layers):
+                group = panel[panel["layer"] == layer].sort_values("epoch")
+                if group.empty:
+                    continue
                 first = layer not in shown
                 shown.add(layer)
                 epochs = group["epoch"].to_numpy()
@@ -98,7 +100,12 @@ def information_plane_figure(
                     row=row,
                     col=col,
                 )
-    fig.update_layout(coloraxis=colour_axis, height=430 * len(estimators), legend_title_text="layer")
+    fig.update_layout(
+        coloraxis=colour_axis,
+        height=150 + 430 * len(estimators),
+        legend=dict(title_text="layer", orientation="h", x=0, y=0.99, yanchor="top", yref="container"),
+        margin=dict(t=120),
+    )
     fig.update_xaxes(title_text="I(X;T) (bits)", range=[0, limits[0]] if limits else None)
     fig.update_yaxes(title_text="I(T;Y) (bits)", range=[0, limits[1]] if limits else None)
     return fig

@@ -14,7 +14,8 @@ def test_binning_is_registered_and_built_from_params() -> None:
     est = estimators.get("binning", n_bins=12)
     assert isinstance(est, Binning)
     assert est.get_params() == {"n_bins": 12, "range": None, "strategy": "uniform", "scope": "unit"}
-    assert "n_bins=12" in est.describe() and "binned" in est.describe()
+    assert est.describe().startswith("binning: 12 equal-width bins") and "binned" in est.describe()
+    assert "[-1, 1]" in estimators.get("binning", range=(-1, 1)).describe()
 
 
 def test_unknown_name_lists_the_valid_ones() -> None:
