@@ -43,6 +43,8 @@ class Run:
         metrics: per metric name, one float per logged epoch (NaN where not given).
         metadata: versions, time, model, layer shapes, data set, seed, hyper-parameters, ….
         inputs: the probe inputs flattened to (n_samples, n_features), or None if not stored.
+        aux: per layer, extra per-sample records beside its output, each (n_epochs, n_samples, k):
+            e.g. ``log2_scale`` of an :class:`~infoplane.layers.EchoNoise` layer.
     """
 
     epochs: list[int]
@@ -52,6 +54,7 @@ class Run:
     metrics: dict[str, list[float]] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
     inputs: torch.Tensor | None = None
+    aux: dict[str, dict[str, torch.Tensor]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         n_epochs = len(self.epochs)
@@ -69,6 +72,12 @@ class Run:
         for name, values in self.metrics.items():
             if len(values) != n_epochs:
                 raise ValueError(f"metric {name!r} has {len(values)} values for {n_epochs} epochs")
+        for name, records in self.aux.items():
+            if name not in self.activations:
+                raise ValueError(f"aux records for {name!r}, which is not a recorded layer")
+            for key, values in records.items():
+                if values.ndim != 3 or values.shape[:2] != (n_epochs, n):
+                    raise ValueError(f"aux {name!r}/{key!r} of shape {tuple(values.shape)} does not match the run")
         if self.inputs is not None and self.inputs.shape[0] != n:
             raise ValueError(f"inputs have {self.inputs.shape[0]} rows for {n} labels")
 
@@ -116,6 +125,7 @@ class Run:
             "labels": self.labels.detach().cpu().to(torch.int64),
             "metrics": {k: [float(x) for x in v] for k, v in self.metrics.items()},
             "inputs": None if self.inputs is None else _encode(self.inputs),
+            "aux": {layer: {k: _encode(v) for k, v in records.items()} for layer, records in self.aux.items()},
         }
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -177,6 +187,10 @@ def load_run(path: str | os.PathLike[str]) -> Run:
             metrics={str(k): [float(x) for x in v] for k, v in payload["metrics"].items()},
             metadata=dict(payload["metadata"]),
             inputs=None if inputs is None else _decode(inputs),
+            aux={
+                str(layer): {str(k): _decode(v) for k, v in records.items()}
+                for layer, records in payload.get("aux", {}).items()
+            },
         )
     except (KeyError, TypeError, ValueError, zlib.error) as exc:
         raise RunFileError(f"{path}: damaged infoplane run file ({_one_line(exc)})") from None

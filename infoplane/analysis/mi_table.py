@@ -36,6 +36,9 @@ def estimate(
 ) -> pd.DataFrame:
     """Estimate the information plane of every layer at every logged epoch of each run.
 
+    An estimator that needs per-sample records beside a layer's output (``requires_aux``, e.g. echo's
+    ``log2_scale``) is applied only to the layers that have them.
+
     Per run and layer, each estimator first sees the whole trajectory (``fit_trajectory``): with binning
     and no fixed range, this takes the layer's range over all logged epochs, so epochs are comparable.
     The ``params`` column records the settings actually used (the fitted range included), as JSON.
@@ -59,16 +62,28 @@ def estimate(
             x = None if run.inputs is None else run.inputs.numpy()
             y = run.labels.numpy()
             for estimator in chosen:
+                required = tuple(getattr(estimator, "requires_aux", ()))
+                usable = [layer for layer in run.layers if all(k in run.aux.get(layer, {}) for k in required)]
+                if not usable:
+                    raise ValueError(
+                        f"run {run.name!r}: estimator {estimator.name!r} needs per-sample {list(required)} records, "
+                        f"which no layer of this run has"
+                    )
+                bar.update(len(run.epochs) * (len(run.layers) - len(usable)))
                 for layer_index, layer in enumerate(run.layers):
+                    if layer not in usable:
+                        continue
+                    aux = run.aux.get(layer, {})
                     trajectory = [a.float().numpy() for a in run.activations[layer]]
                     try:
                         fitted = estimator.fit_trajectory(trajectory)
                     except ValueError as exc:
                         raise ValueError(f"run {run.name!r}, layer {layer!r}: {exc}") from None
                     params = json.dumps(fitted.get_params(), default=_jsonable)
-                    for epoch, t in zip(run.epochs, trajectory):
+                    for i, (epoch, t) in enumerate(zip(run.epochs, trajectory)):
+                        extra = {key: aux[key][i].float().numpy() for key in required}
                         try:
-                            i_xt, i_ty = fitted.information_plane(x, t, y)
+                            i_xt, i_ty = fitted.information_plane(x, t, y, **extra)
                         except ValueError as exc:
                             raise ValueError(f"run {run.name!r}, layer {layer!r}, epoch {epoch}: {exc}") from None
                         rows.append(

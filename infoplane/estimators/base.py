@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from importlib import metadata as importlib_metadata
@@ -122,8 +123,14 @@ def _load_entry_points() -> None:
     for entry in importlib_metadata.entry_points(group=ENTRY_POINT_GROUP):
         if entry.name in _REGISTRY:
             continue
-        cls = entry.load()
-        register(entry.name)(cls)
+        try:
+            register(entry.name)(entry.load())
+        except Exception as exc:  # noqa: BLE001 - one broken plugin must not break the registry
+            warnings.warn(
+                f"estimator plugin {entry.name!r} ({entry.value}) could not be loaded and is skipped: {exc}",
+                RuntimeWarning,
+                stacklevel=3,
+            )
 
 
 def available() -> list[str]:

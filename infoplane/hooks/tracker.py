@@ -36,8 +36,9 @@ class LayerSelection:
     def resolve(cls, model: nn.Module, layers: LayerSpec) -> LayerSelection:
         """Turn ``"auto"``, module names or module objects into a selection.
 
-        ``"auto"`` takes every activation module (``ACTIVATION_TYPES``) and the model's own output,
-        named ``"output"``. The model itself may be named by ``""``/``"output"`` or passed as a module.
+        ``"auto"`` takes every activation module (``ACTIVATION_TYPES``), every module that records
+        extra data for the tracker (``infoplane_aux``, e.g. :class:`~infoplane.layers.EchoNoise`) and
+        the model's own output, named ``"output"``. The model itself may be named by ``""``/``"output"`` or passed as a module.
         """
         named = dict(model.named_modules())
         output_name = "output" if "output" not in named else "model_output"
@@ -48,7 +49,11 @@ class LayerSelection:
                     f"layers must be 'auto' or a list of module names or modules, got the string {layers!r}; "
                     f"to record one layer write layers=[{layers!r}]"
                 )
-            chosen = [(name, m) for name, m in named.items() if name and isinstance(m, ACTIVATION_TYPES)]
+            chosen = [
+                (name, m)
+                for name, m in named.items()
+                if name and (isinstance(m, ACTIVATION_TYPES) or hasattr(m, "infoplane_aux"))
+            ]
             if not chosen:
                 raise ValueError(
                     f"layers='auto' found no activation modules ({', '.join(t.__name__ for t in ACTIVATION_TYPES[:4])}, "
@@ -95,7 +100,9 @@ class Tracker:
     the same with or without a tracker.
 
     A layer's output of more than two dimensions is flattened per sample; a tuple or list output is
-    recorded by its first tensor.
+    recorded by its first tensor. A module with a method ``infoplane_aux(args, output)`` returning a
+    dict of per-sample tensors (such as :class:`~infoplane.layers.EchoNoise`, whose ``log2_scale``
+    makes its I(X;Z) exact) has those recorded too, in ``run.aux[layer]``.
 
     Args:
         model: the network; its device is that of its first parameter (or buffer).
@@ -144,6 +151,7 @@ class Tracker:
         self.epochs: list[int] = []
         self.metrics: list[dict[str, float]] = []
         self._activations: dict[str, list[torch.Tensor]] = {name: [] for name in self.selection.names}
+        self._aux: dict[str, dict[str, list[torch.Tensor]]] = {}
         self._module_types = {n: type(m).__name__ for n, m in zip(self.selection.names, self.selection.modules)}
         self._closed = False
 
@@ -173,24 +181,28 @@ class Tracker:
                 values[key] = float(value)
             except (TypeError, ValueError):
                 raise TypeError(f"metric {key!r} must be a number, got {type(value).__name__}") from None
-        captured = self._probe_pass()
+        captured, aux = self._probe_pass()
         self.epochs.append(epoch)
         self.metrics.append(values)
         for name, acts in captured.items():
             self._activations[name].append(acts)
+        for name, records in aux.items():
+            for key, tensor in records.items():
+                self._aux.setdefault(name, {}).setdefault(key, []).append(tensor)
         return captured
 
-    def _probe_pass(self) -> dict[str, torch.Tensor]:
+    def _probe_pass(self) -> tuple[dict[str, torch.Tensor], dict[str, dict[str, torch.Tensor]]]:
         model = self.model
         device = _model_device(model)
         pieces: dict[str, list[torch.Tensor]] = {name: [] for name in self.selection.names}
+        aux_pieces: dict[str, dict[str, list[torch.Tensor]]] = {}
         calls: dict[str, int] = dict.fromkeys(self.selection.names, 0)
         handles = []
         modes = [(m, m.training) for m in model.modules()]
         rng_devices = [device] if device.type == "cuda" else []
         try:
             for name, module in zip(self.selection.names, self.selection.modules):
-                handles.append(module.register_forward_hook(self._hook(name, pieces, calls)))
+                handles.append(module.register_forward_hook(self._hook(name, pieces, aux_pieces, calls)))
             model.eval()
             with torch.no_grad(), torch.random.fork_rng(devices=rng_devices):
                 for start in range(0, len(self.inputs), self.batch_size):
@@ -204,9 +216,16 @@ class Tracker:
                 handle.remove()
             for module, training in modes:
                 module.training = training
-        return {name: torch.cat(chunks) for name, chunks in pieces.items()}
+        aux = {name: {k: torch.cat(v) for k, v in records.items()} for name, records in aux_pieces.items()}
+        return {name: torch.cat(chunks) for name, chunks in pieces.items()}, aux
 
-    def _hook(self, name: str, pieces: dict[str, list[torch.Tensor]], calls: dict[str, int]) -> Any:
+    def _hook(
+        self,
+        name: str,
+        pieces: dict[str, list[torch.Tensor]],
+        aux_pieces: dict[str, dict[str, list[torch.Tensor]]],
+        calls: dict[str, int],
+    ) -> Any:
         dtype = self.dtype
 
         def hook(module: nn.Module, args: Any, output: Any) -> None:
@@ -221,8 +240,11 @@ class Tracker:
                 )
             if tensor.ndim == 0:
                 raise ValueError(f"layer {name!r} returned a scalar; it has no per-sample activations")
-            flat = tensor.detach().reshape(tensor.shape[0], -1)
-            pieces[name].append(flat.to(device="cpu", dtype=dtype, copy=True))
+            pieces[name].append(_per_sample_copy(tensor, dtype))
+            extra = getattr(module, "infoplane_aux", None)
+            if extra is not None:
+                for key, value in extra(args, output).items():
+                    aux_pieces.setdefault(name, {}).setdefault(key, []).append(_per_sample_copy(value, dtype))
 
         return hook
 
@@ -233,6 +255,7 @@ class Tracker:
         names = sorted({k for m in self.metrics for k in m})
         metrics = {k: [m.get(k, math.nan) for m in self.metrics] for k in names}
         activations = {name: torch.stack(chunks) for name, chunks in self._activations.items()}
+        aux = {name: {k: torch.stack(v) for k, v in records.items()} for name, records in self._aux.items()}
         widths = {name: int(acts.shape[-1]) for name, acts in activations.items()}
         info: dict[str, Any] = {
             "infoplane_version": __version__,
@@ -254,6 +277,7 @@ class Tracker:
             metrics=metrics,
             metadata=info,
             inputs=self.inputs.reshape(len(self.inputs), -1).float().clone() if self.store_inputs else None,
+            aux=aux,
         )
 
     def save(self, path: str, **metadata: Any) -> Run:
@@ -271,6 +295,11 @@ class Tracker:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _per_sample_copy(tensor: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """A detached CPU copy, flattened to (batch, features)."""
+    return tensor.detach().reshape(tensor.shape[0], -1).to(device="cpu", dtype=dtype, copy=True)
 
 
 def _check_calls(calls: Mapping[str, int], model_name: str) -> None:

@@ -1,0 +1,84 @@
+"""Echo exact rate (Brekelmans, Moyer, Galstyan & Ver Steeg 2019, "Exact Rate-Distortion in
+Autoencoders via Echo Noise", NeurIPS).
+
+For an :class:`infoplane.layers.EchoNoise` channel z = f(x) + S(x)·ε with diagonal S, the rate is
+exact: I(X;Z) = −E_x log|det S(x)| = −E_x Σ_i log s_i(x) (their eq. 9), for any input distribution.
+The tracker records log2 s(x) of every EchoNoise layer, so I(X;Z) needs no estimation at all; I(Z;Y)
+is estimated from the recorded z by another estimator (binning by default).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from infoplane.estimators.base import Estimator, as_class_labels, as_samples, get, register
+
+
+def echo_rate_bits(log2_scale: Any) -> float:
+    """I(X;Z) = −E_x Σ_i log2 s_i(x), in bits, from per-sample log2-scales (N, d)."""
+    values = as_samples(log2_scale, "log2_scale")
+    if np.any(values > 0):
+        raise ValueError("log2_scale holds positive values: echo scales must lie in (0, 1)")
+    return float(-values.sum(axis=1).mean())
+
+
+@register("echo")
+class Echo(Estimator):
+    """Exact I(X;Z) of an EchoNoise layer from its recorded scales; I(Z;Y) by ``label_estimator``.
+
+    Only layers that record ``log2_scale`` (EchoNoise layers) can be estimated; :func:`infoplane.estimate`
+    skips the others for this estimator.
+
+    Args:
+        label_estimator: registry name of the estimator for I(Z;Y) (it must accept continuous z and
+            class labels: ``"binning"``, ``"kde"``, ``"ksg"``, ``"mine"``).
+        label_params: that estimator's parameters.
+    """
+
+    accepts_continuous = False
+    quantity = "exact rate I(X;Z) = −E Σ log2 s_i(x) of an echo-noise channel; I(Z;Y) estimated from z"
+    #: Per-sample records this estimator needs beside the layer's output.
+    requires_aux: tuple[str, ...] = ("log2_scale",)
+
+    def __init__(self, label_estimator: str = "binning", label_params: dict[str, Any] | None = None) -> None:
+        self.label_estimator = label_estimator
+        self.label_params = label_params
+
+    def _label_estimator(self) -> Estimator:
+        if self.label_estimator == "echo":
+            raise ValueError("echo: label_estimator cannot be 'echo' itself")
+        return get(self.label_estimator, **(self.label_params or {}))
+
+    def fit_trajectory(self, activations: Sequence[np.ndarray]) -> Estimator:
+        """Fit the label estimator's shared settings (e.g. a binning range) on the z trajectory."""
+        fitted = self._label_estimator().fit_trajectory(activations)
+        return self.set_params(label_params=fitted.get_params())
+
+    def describe(self) -> str:
+        return f"echo: {self.quantity}, by {self._label_estimator().describe()}"
+
+    def mutual_information(self, a: Any, b: Any) -> float:
+        raise ValueError(
+            "echo gives I(X;Z) exactly only for an EchoNoise channel, from its recorded scales "
+            "(information_plane(x, z, y, log2_scale=...)); for two arrays use binning, kde, ksg or mine"
+        )
+
+    def information_plane(self, x: Any, t: Any, y: Any, *, log2_scale: Any = None) -> tuple[float, float]:
+        """(I(X;Z), I(Z;Y)) in bits: the exact rate from ``log2_scale`` (N, d), the other by estimation.
+
+        Raises:
+            ValueError: no ``log2_scale`` (the layer is not an EchoNoise layer), or shapes disagree.
+        """
+        if log2_scale is None:
+            raise ValueError(
+                "echo needs the layer's recorded log2 scales: only EchoNoise layers (infoplane.EchoNoise) have them"
+            )
+        z = as_samples(t, "z")
+        scales = as_samples(log2_scale, "log2_scale")
+        if scales.shape != z.shape:
+            raise ValueError(f"log2_scale has shape {scales.shape} but z has {z.shape}")
+        labels = as_class_labels(y, len(z), "y")
+        return echo_rate_bits(scales), self._label_estimator().mutual_information(z, labels)
