@@ -72,7 +72,7 @@ class EchoNoise(nn.Module):
             source = order[(position + shift) % batch]
             eps = eps + product * f[source]
             product = product * s[source]
-            if float(product.max()) < _FLOAT32_PRECISION:
+            if float(product.detach().max()) < _FLOAT32_PRECISION:
                 break
         return eps
 

@@ -1,0 +1,47 @@
+"""The examples run, and say what they claim."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def load_example(name: str) -> object:
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_echo_ib_example_reports_the_exact_rate_of_its_layer() -> None:
+    example = load_example("echo_ib_digits")
+    table = example.main(epochs=3, beta=0.05, quiet=True)  # type: ignore[attr-defined]
+    assert table["epoch"].tolist() == [0, 1, 2]
+    assert (table["I_XT"] > 0).all()
+    # A stronger bottleneck buys a lower rate.
+    strong = example.main(epochs=3, beta=5.0, quiet=True)  # type: ignore[attr-defined]
+    assert strong["I_XT"].iloc[-1] < table["I_XT"].iloc[-1]
+
+
+def test_echo_ib_example_rate_equals_the_layers_own_rate() -> None:
+    import torch
+
+    import infoplane
+    from infoplane.experiments import datasets
+
+    example = load_example("echo_ib_digits")
+    torch.manual_seed(0)
+    model = example.EchoClassifier()  # type: ignore[attr-defined]
+    x, y = datasets.digits()
+    with infoplane.Tracker(model, x, y, layers=["echo"], batch_size=len(x)) as tracker:
+        tracker.capture(0)
+    layer_rate = model.echo.last_rate_bits  # the layer's own report for the whole probe batch
+    table = infoplane.estimate(tracker.to_run(), ["echo"], progress=False)
+    assert table["I_XT"].iloc[0] == pytest.approx(layer_rate, rel=1e-6)
