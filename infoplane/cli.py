@@ -18,7 +18,8 @@ from infoplane._version import __version__
 EXAMPLES = {
     "train": "examples:\n  infoplane train --data szt12 --activation tanh --epochs 8000 --seed 0 -o tanh.pt",
     "report": "examples:\n  infoplane report tanh.pt relu.pt -o report.html\n"
-    "  infoplane report relu.pt --bins 100 --strategy adaptive -o relu-adaptive.html",
+    "  infoplane report relu.pt --bins 100 --strategy adaptive -o relu-adaptive.html\n"
+    "  infoplane report tanh.pt --estimator binning kde ksg --param kde.noise_variance=0.1",
     "demo": "examples:\n  infoplane demo\n  infoplane demo --epochs 2000 -o demo-short",
 }
 
@@ -68,6 +69,13 @@ def _add_report(sub: Any) -> None:
         metavar=("LO", "HI"),
         default=None,
         help="binning: fixed range for every layer (default: each layer's range over all logged epochs)",
+    )
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME.KEY=VALUE",
+        help="a parameter of one estimator, e.g. kde.noise_variance=0.1 or mine.steps=2000 (repeatable)",
     )
     p.add_argument("--csv", default=None, help="also write the MI table to this CSV file")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -123,10 +131,34 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _binning_from_args(args: argparse.Namespace) -> dict[str, Any]:
-    params: dict[str, Any] = {"n_bins": args.bins, "strategy": args.strategy}
+def parse_params(items: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``["kde.noise_variance=0.1", …]`` → ``{"kde": {"noise_variance": 0.1}}``; values are read as JSON
+    where they parse (numbers, true/false, null, lists), else kept as strings."""
+    import json
+
+    params: dict[str, dict[str, Any]] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        name, dot, field = key.partition(".")
+        if not sep or not dot or not name or not field:
+            raise ValueError(f"--param {item!r}: write NAME.KEY=VALUE, e.g. kde.noise_variance=0.1")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        params.setdefault(name, {})[field] = tuple(value) if isinstance(value, list) else value
+    return params
+
+
+def _estimator_params(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    params = parse_params(args.param)
+    binning: dict[str, Any] = {"n_bins": args.bins, "strategy": args.strategy}
     if args.range is not None:
-        params["range"] = tuple(args.range)
+        binning["range"] = tuple(args.range)
+    params["binning"] = {**binning, **params.get("binning", {})}
+    unused = sorted(set(params) - set(args.estimator) - {"binning"})
+    if unused:
+        raise ValueError(f"--param names estimators {unused} that are not in --estimator {args.estimator}")
     return params
 
 
@@ -134,12 +166,15 @@ def make_report(
     run_paths: Sequence[str | Path],
     output: str | Path,
     estimator_names: Sequence[str] = ("binning",),
-    binning_params: dict[str, Any] | None = None,
+    params: dict[str, dict[str, Any]] | None = None,
     *,
     progress: bool | None = None,
     csv: str | Path | None = None,
 ) -> tuple[Path, Any]:
-    """Load runs, estimate with the named estimators, write the HTML report; returns (path, table)."""
+    """Load runs, estimate with the named estimators, write the HTML report; returns (path, table).
+
+    ``params`` maps an estimator name to its parameters.
+    """
     from infoplane import estimators
     from infoplane.analysis import estimate
     from infoplane.reports import write_report
@@ -149,10 +184,7 @@ def make_report(
     names = [r.name for r in runs]
     if len(set(names)) < len(names):
         runs = [r.__class__(**{**r.__dict__, "metadata": {**r.metadata, "name": Path(p).stem}}) for r, p in zip(runs, run_paths)]
-    chosen = [
-        estimators.get(name, **(binning_params or {})) if name == "binning" else estimators.get(name)
-        for name in estimator_names
-    ]
+    chosen = [estimators.get(name, **(params or {}).get(name, {})) for name in estimator_names]
     table = estimate(runs, chosen, progress=progress)
     if csv is not None:
         table.to_csv(csv, index=False)
@@ -165,7 +197,7 @@ def _report(args: argparse.Namespace) -> int:
         args.runs,
         args.output,
         args.estimator,
-        _binning_from_args(args),
+        _estimator_params(args),
         progress=False if args.quiet else None,
         csv=args.csv,
     )

@@ -79,3 +79,27 @@ def test_bad_usage_and_bad_files_exit_codes(tmp_path: Path, capsys: pytest.Captu
 def test_console_script_version() -> None:
     out = subprocess.run([sys.executable, "-m", "infoplane.cli", "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.strip().startswith("infoplane 0.")
+
+
+def test_estimator_parameters_from_the_command_line() -> None:
+    from infoplane.cli import parse_params
+
+    assert parse_params(["kde.noise_variance=0.1", "kde.bound=lower", "binning.range=[-1, 1]"]) == {
+        "kde": {"noise_variance": 0.1, "bound": "lower"},
+        "binning": {"range": (-1, 1)},
+    }
+    with pytest.raises(ValueError, match="NAME.KEY=VALUE"):
+        parse_params(["noise_variance=0.1"])
+
+
+def test_report_with_two_estimators_and_a_bad_parameter(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "run.pt"
+    assert main(["train", "--epochs", "3", "-q", "-o", str(out)]) == 0
+    report = tmp_path / "two.html"
+    args = ["report", str(out), "-o", str(report), "-q", "--estimator", "binning", "ksg", "--param", "ksg.k=4"]
+    assert main(args) == 0
+    traces = figure_traces(report.read_text(), "information-plane")
+    assert len(traces) == 2 * 6  # one row per estimator, a trace per layer
+    assert "ksg (k=4" in report.read_text()
+    assert main(["report", str(out), "-o", str(report), "--param", "binning.bins=3"]) == 1
+    assert "has no parameters ['bins']" in capsys.readouterr().err

@@ -149,7 +149,12 @@ def get(name: str, **params: Any) -> Estimator:
         _load_entry_points()
     if name not in _REGISTRY:
         raise ValueError(f"unknown estimator {name!r}; available: {', '.join(sorted(_REGISTRY))}")
-    return _REGISTRY[name](**params)
+    cls = _REGISTRY[name]
+    valid = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+    unknown = sorted(set(params) - set(valid))
+    if unknown:
+        raise ValueError(f"estimator {name!r} has no parameters {unknown}; its parameters: {valid}")
+    return cls(**params)
 
 
 def as_samples(values: Any, what: str = "samples") -> np.ndarray:

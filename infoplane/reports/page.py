@@ -63,6 +63,13 @@ def _metadata_html(run: Run) -> str:
     )
 
 
+def _short_title(name: str, table: pd.DataFrame) -> str:
+    """An estimator's name and the parameters it was given, for a panel title (ranges left out)."""
+    params = json.loads(table.loc[table["estimator"] == name, "params"].iloc[0])
+    shown = {k: v for k, v in params.items() if v is not None and k not in ("range", "device", "label_params")}
+    return f"{name} ({', '.join(f'{k}={v}' for k, v in shown.items())})" if shown else name
+
+
 def _figure_html(fig: Any, div_id: str) -> str:
     return pio.to_html(fig, full_html=False, include_plotlyjs=False, div_id=div_id, config={"displaylogo": False})
 
@@ -87,7 +94,8 @@ def render_report(
     max_xt = max(np.log2(r.n_samples) for r in runs)
     max_ty = max(label_entropy_bits(r.labels.numpy()) for r in runs)
     limits = (1.02 * max(max_xt, float(table["I_XT"].max())), 1.05 * max(max_ty, float(table["I_TY"].max())))
-    plane = information_plane_figure(table, titles=descriptions, limits=limits)
+    titles = {name: _short_title(name, table) for name in dict.fromkeys(table["estimator"])}
+    plane = information_plane_figure(table, titles=titles, limits=limits)
     drops = peak_and_drop(table)
     drops = drops.rename(
         columns={"peak_I_XT": "peak I(X;T)", "final_I_XT": "final I(X;T)", "drop_bits": "drop after peak (bits)"}
