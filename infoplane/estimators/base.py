@@ -36,6 +36,8 @@ class Estimator(ABC):
     needs_training: ClassVar[bool] = False
     #: True when both sides may be continuous (no discrete side required).
     accepts_continuous: ClassVar[bool] = True
+    #: True when the estimate is (approximately) unchanged by an invertible map of either side, as MI is.
+    invariant_under_invertible_maps: ClassVar[bool] = False
     #: One line on the quantity actually measured (the proxy), shown in reports.
     quantity: ClassVar[str] = ""
 
