@@ -175,6 +175,8 @@ def make_report(
 
     ``params`` maps an estimator name to its parameters.
     """
+    import pandas as pd
+
     from infoplane import estimators
     from infoplane.analysis import estimate
     from infoplane.reports import write_report
@@ -185,7 +187,13 @@ def make_report(
     if len(set(names)) < len(names):
         runs = [r.__class__(**{**r.__dict__, "metadata": {**r.metadata, "name": Path(p).stem}}) for r, p in zip(runs, run_paths)]
     chosen = [estimators.get(name, **(params or {}).get(name, {})) for name in estimator_names]
-    table = estimate(runs, chosen, progress=progress)
+    stored = [r for r in runs if r.activations]
+    online = [r.estimates_table() for r in runs if not r.activations]
+    online = [t[t["estimator"].isin(estimator_names)] for t in online]
+    if any(t.empty for t in online):
+        raise ValueError(f"a run captured with store='none' has no online estimates by {list(estimator_names)}")
+    tables = ([estimate(stored, chosen, progress=progress)] if stored else []) + online
+    table = pd.concat(tables, ignore_index=True)
     if csv is not None:
         table.to_csv(csv, index=False)
     descriptions = {e.name: e.describe() for e in chosen}

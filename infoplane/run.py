@@ -20,7 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
+
+#: Columns of an MI table (``infoplane.estimate``, ``Run.estimates_table``), in order.
+MI_COLUMNS = ["run", "activation", "seed", "epoch", "layer", "layer_index", "estimator", "params", "I_XT", "I_TY"]
+_ESTIMATE_FIELDS = MI_COLUMNS[3:]
 
 FORMAT = "infoplane.run"
 SCHEMA_VERSION = 1
@@ -45,6 +50,10 @@ class Run:
         inputs: the probe inputs flattened to (n_samples, n_features), or None if not stored.
         aux: per layer, extra per-sample records beside its output, each (n_epochs, n_samples, k):
             e.g. ``log2_scale`` of an :class:`~infoplane.layers.EchoNoise` layer.
+        estimates: estimates made online at capture time, one dict per (epoch, layer, estimator) with
+            the keys epoch, layer, layer_index, estimator, params, I_XT, I_TY (bits).
+
+    ``activations`` is empty for a run captured with ``store="none"`` (only online estimates kept).
     """
 
     epochs: list[int]
@@ -55,12 +64,13 @@ class Run:
     metadata: dict[str, Any] = field(default_factory=dict)
     inputs: torch.Tensor | None = None
     aux: dict[str, dict[str, torch.Tensor]] = field(default_factory=dict)
+    estimates: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         n_epochs = len(self.epochs)
         if any(b <= a for a, b in zip(self.epochs[:-1], self.epochs[1:])):
             raise ValueError(f"run epochs must be strictly increasing, got {self.epochs[:10]}…")
-        if list(self.activations) != list(self.layers):
+        if self.activations and list(self.activations) != list(self.layers):
             raise ValueError(f"activations are keyed {list(self.activations)} but layers are {self.layers}")
         n = int(self.labels.shape[0])
         for name, acts in self.activations.items():
@@ -96,6 +106,14 @@ class Run:
         """Number of probe samples."""
         return int(self.labels.shape[0])
 
+    def estimates_table(self) -> pd.DataFrame:
+        """The online estimates as an MI table (the columns of :func:`infoplane.estimate`)."""
+        rows = [
+            {"run": self.name, "activation": self.metadata.get("activation"), "seed": self.metadata.get("seed"), **row}
+            for row in self.estimates
+        ]
+        return pd.DataFrame(rows, columns=MI_COLUMNS)
+
     def activation(self, layer: str, epoch: int) -> torch.Tensor:
         """One layer's activations (n_samples, width) at one logged epoch."""
         if layer not in self.activations:
@@ -126,6 +144,7 @@ class Run:
             "metrics": {k: [float(x) for x in v] for k, v in self.metrics.items()},
             "inputs": None if self.inputs is None else _encode(self.inputs),
             "aux": {layer: {k: _encode(v) for k, v in records.items()} for layer, records in self.aux.items()},
+            "estimates": plain_data([{k: row[k] for k in _ESTIMATE_FIELDS} for row in self.estimates], "estimates"),
         }
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -191,6 +210,7 @@ def load_run(path: str | os.PathLike[str]) -> Run:
                 str(layer): {str(k): _decode(v) for k, v in records.items()}
                 for layer, records in payload.get("aux", {}).items()
             },
+            estimates=[dict(row) for row in payload.get("estimates", [])],
         )
     except (KeyError, TypeError, ValueError, zlib.error) as exc:
         raise RunFileError(f"{path}: damaged infoplane run file ({_one_line(exc)})") from None

@@ -12,10 +12,10 @@ from tqdm.auto import tqdm
 
 from infoplane import estimators as registry
 from infoplane.estimators.base import Estimator
-from infoplane.run import Run
+from infoplane.run import MI_COLUMNS, Run
 
 #: Columns of the MI table, in order.
-COLUMNS = ["run", "activation", "seed", "epoch", "layer", "layer_index", "estimator", "params", "I_XT", "I_TY"]
+COLUMNS = MI_COLUMNS
 
 EstimatorSpec = str | Estimator
 
@@ -59,6 +59,11 @@ def estimate(
     rows: list[dict[str, Any]] = []
     with tqdm(total=total, desc="estimating", unit="layer-epoch", disable=None if progress is None else not progress) as bar:
         for run in run_list:
+            if not run.activations:
+                raise ValueError(
+                    f"run {run.name!r} kept no activations (captured with store='none'); its online estimates "
+                    f"are in run.estimates_table()"
+                )
             x = None if run.inputs is None else run.inputs.numpy()
             y = run.labels.numpy()
             for estimator in chosen:

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 import torch
 from torch import nn
 
 from infoplane._version import __version__
-from infoplane.run import Run
+from infoplane.estimators import Estimator
+from infoplane.estimators import get as get_estimator
+from infoplane.run import MI_COLUMNS, Run
 
 #: Module types whose outputs ``layers="auto"`` records.
 ACTIVATION_TYPES: tuple[type[nn.Module], ...] = (
@@ -114,6 +119,13 @@ class Tracker:
         dtype: dtype the activations are stored in (float32 by default; float16 halves the memory).
         store_inputs: keep the probe inputs in the run (estimators that need X itself use them).
         metadata: written into the run (data set, seed, hyper-parameters, …).
+        estimators: estimate online: at each capture every estimator (a registry name or an instance)
+            runs on every layer while its activations are still on the model's device; the numbers
+            go to :meth:`estimates` and into the run. Online estimation sees one epoch at a time, so
+            binning without a fixed ``range`` uses each epoch's own range (fix ``range`` to compare
+            epochs, as the offline :func:`infoplane.estimate` does with the run's overall range).
+        store: what is kept of the activations: ``"float32"``, ``"float16"`` (overrides ``dtype``) or
+            ``"none"`` (only the online estimates; needs ``estimators``).
 
     Example:
         >>> with Tracker(model, x_probe, y_probe) as tracker:
@@ -135,6 +147,8 @@ class Tracker:
         dtype: torch.dtype = torch.float32,
         store_inputs: bool = True,
         metadata: Mapping[str, Any] | None = None,
+        estimators: Sequence[str | Estimator] = (),
+        store: Literal["float32", "float16", "none"] | None = None,
     ) -> None:
         self.model = model
         self.inputs = _as_probe_inputs(inputs)
@@ -142,8 +156,17 @@ class Tracker:
         self.selection = LayerSelection.resolve(model, layers)
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        if store not in (None, "float32", "float16", "none"):
+            raise ValueError(f"store must be 'float32', 'float16' or 'none', got {store!r}")
+        if store in ("float32", "float16"):
+            dtype = getattr(torch, store)
         if not dtype.is_floating_point:
             raise ValueError(f"dtype must be a floating-point dtype, got {dtype}")
+        self.estimators = [get_estimator(e) if isinstance(e, str) else e for e in estimators]
+        if store == "none" and not self.estimators:
+            raise ValueError("store='none' would keep nothing: give estimators=[...] to estimate online")
+        self.keep_activations = store != "none"
+        self._estimates: list[dict[str, Any]] = []
         self.batch_size = int(batch_size)
         self.dtype = dtype
         self.store_inputs = store_inputs
@@ -151,6 +174,7 @@ class Tracker:
         self.epochs: list[int] = []
         self.metrics: list[dict[str, float]] = []
         self._activations: dict[str, list[torch.Tensor]] = {name: [] for name in self.selection.names}
+        self._widths: dict[str, int] = {}
         self._aux: dict[str, dict[str, list[torch.Tensor]]] = {}
         self._module_types = {n: type(m).__name__ for n, m in zip(self.selection.names, self.selection.modules)}
         self._closed = False
@@ -181,15 +205,53 @@ class Tracker:
                 values[key] = float(value)
             except (TypeError, ValueError):
                 raise TypeError(f"metric {key!r} must be a number, got {type(value).__name__}") from None
-        captured, aux = self._probe_pass()
+        on_device, aux = self._probe_pass()
+        self._widths = {name: int(acts.shape[-1]) for name, acts in on_device.items()}
+        if self.estimators:
+            self._estimates.extend(self._estimate_online(epoch, on_device, aux))
+        captured = {name: acts.to(device="cpu", dtype=self.dtype) for name, acts in on_device.items()}
         self.epochs.append(epoch)
         self.metrics.append(values)
-        for name, acts in captured.items():
-            self._activations[name].append(acts)
-        for name, records in aux.items():
-            for key, tensor in records.items():
-                self._aux.setdefault(name, {}).setdefault(key, []).append(tensor)
+        if self.keep_activations:
+            for name, acts in captured.items():
+                self._activations[name].append(acts)
+            for name, records in aux.items():
+                for key, tensor in records.items():
+                    self._aux.setdefault(name, {}).setdefault(key, []).append(tensor.to(device="cpu", dtype=self.dtype))
         return captured
+
+    def _estimate_online(
+        self, epoch: int, activations: Mapping[str, torch.Tensor], aux: Mapping[str, Mapping[str, torch.Tensor]]
+    ) -> list[dict[str, Any]]:
+        x = self.inputs.reshape(len(self.inputs), -1)
+        rows = []
+        for estimator in self.estimators:
+            required = tuple(getattr(estimator, "requires_aux", ()))
+            for index, (layer, t) in enumerate(activations.items()):
+                records = aux.get(layer, {})
+                if not all(key in records for key in required):
+                    continue
+                try:
+                    i_xt, i_ty = estimator.information_plane(x, t, self.labels, **{k: records[k] for k in required})
+                except ValueError as exc:
+                    warnings.warn(f"epoch {epoch}, layer {layer!r}, {estimator.name}: no estimate ({exc})", stacklevel=3)
+                    i_xt = i_ty = math.nan
+                rows.append(
+                    {
+                        "epoch": epoch,
+                        "layer": layer,
+                        "layer_index": index,
+                        "estimator": estimator.name,
+                        "params": json.dumps(estimator.get_params(), default=str),
+                        "I_XT": float(i_xt),
+                        "I_TY": float(i_ty),
+                    }
+                )
+        return rows
+
+    def estimates(self) -> pd.DataFrame:
+        """The online estimates so far, with the columns of :func:`infoplane.estimate` (bits)."""
+        return self.to_run().estimates_table() if self.epochs else pd.DataFrame(columns=MI_COLUMNS)
 
     def _probe_pass(self) -> tuple[dict[str, torch.Tensor], dict[str, dict[str, torch.Tensor]]]:
         model = self.model
@@ -226,7 +288,9 @@ class Tracker:
         aux_pieces: dict[str, dict[str, list[torch.Tensor]]],
         calls: dict[str, int],
     ) -> Any:
-        dtype = self.dtype
+        # With online estimators the activations stay on the model's device until estimated;
+        # otherwise each batch goes straight to the CPU, so a big probe set never fills the GPU.
+        device = None if self.estimators else torch.device("cpu")
 
         def hook(module: nn.Module, args: Any, output: Any) -> None:
             calls[name] += 1
@@ -240,11 +304,11 @@ class Tracker:
                 )
             if tensor.ndim == 0:
                 raise ValueError(f"layer {name!r} returned a scalar; it has no per-sample activations")
-            pieces[name].append(_per_sample_copy(tensor, dtype))
+            pieces[name].append(_per_sample_copy(tensor, device))
             extra = getattr(module, "infoplane_aux", None)
             if extra is not None:
                 for key, value in extra(args, output).items():
-                    aux_pieces.setdefault(name, {}).setdefault(key, []).append(_per_sample_copy(value, dtype))
+                    aux_pieces.setdefault(name, {}).setdefault(key, []).append(_per_sample_copy(value, device))
 
         return hook
 
@@ -254,15 +318,14 @@ class Tracker:
             raise RuntimeError("nothing captured yet: call tracker.capture(epoch) at least once")
         names = sorted({k for m in self.metrics for k in m})
         metrics = {k: [m.get(k, math.nan) for m in self.metrics] for k in names}
-        activations = {name: torch.stack(chunks) for name, chunks in self._activations.items()}
+        activations = {name: torch.stack(chunks) for name, chunks in self._activations.items() if chunks}
         aux = {name: {k: torch.stack(v) for k, v in records.items()} for name, records in self._aux.items()}
-        widths = {name: int(acts.shape[-1]) for name, acts in activations.items()}
         info: dict[str, Any] = {
             "infoplane_version": __version__,
             "torch_version": torch.__version__,
             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "model": repr(self.model),
-            "layer_widths": widths,
+            "layer_widths": dict(self._widths),
             "layer_types": dict(self._module_types),
             "probe_samples": len(self.inputs),
             "dtype": str(self.dtype).removeprefix("torch."),
@@ -278,6 +341,7 @@ class Tracker:
             metadata=info,
             inputs=self.inputs.reshape(len(self.inputs), -1).float().clone() if self.store_inputs else None,
             aux=aux,
+            estimates=list(self._estimates),
         )
 
     def save(self, path: str, **metadata: Any) -> Run:
@@ -297,9 +361,10 @@ class Tracker:
         self.close()
 
 
-def _per_sample_copy(tensor: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-    """A detached CPU copy, flattened to (batch, features)."""
-    return tensor.detach().reshape(tensor.shape[0], -1).to(device="cpu", dtype=dtype, copy=True)
+def _per_sample_copy(tensor: torch.Tensor, device: torch.device | None) -> torch.Tensor:
+    """A detached copy flattened to (batch, features), on ``device`` (None: where it is)."""
+    flat = tensor.detach().reshape(tensor.shape[0], -1)
+    return flat.to(device=device if device is not None else flat.device, copy=True)
 
 
 def _check_calls(calls: Mapping[str, int], model_name: str) -> None:

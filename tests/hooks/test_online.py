@@ -1,0 +1,87 @@
+"""Online estimation at capture time, and what is stored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from infoplane import Tracker, estimate, load_run
+from infoplane.cli import main
+from infoplane.estimators import Binning
+from infoplane.experiments import models
+
+
+def tanh_net() -> torch.nn.Module:
+    torch.manual_seed(0)
+    return models.mlp([12, 6, 4, 2], "tanh")
+
+
+def probe() -> tuple[torch.Tensor, torch.Tensor]:
+    from infoplane.experiments.datasets import szt12
+
+    x, y = szt12()
+    return x[::4], y[::4]
+
+
+def test_online_estimates_equal_offline_ones_on_the_same_activations() -> None:
+    x, y = probe()
+    net = tanh_net()
+    fixed = Binning(n_bins=20, range=(-1.0, 1.0))
+    with Tracker(net, x, y, estimators=[fixed, "ksg"]) as tracker:
+        tracker.capture(0)
+        with torch.no_grad():
+            net[0].weight.mul_(3.0)  # a different epoch
+        tracker.capture(1)
+    online = tracker.estimates()
+    run = tracker.to_run()
+    offline = estimate(run, [fixed, "ksg"], progress=False)
+    assert len(online) == len(offline) == 2 * 2 * 3
+    keys = ["estimator", "layer", "epoch"]
+    merged = online.merge(offline, on=keys, suffixes=("_online", "_offline"))
+    assert merged["I_XT_online"].tolist() == pytest.approx(merged["I_XT_offline"].tolist(), abs=1e-9)
+    assert merged["I_TY_online"].tolist() == pytest.approx(merged["I_TY_offline"].tolist(), abs=1e-9)
+    assert list(online.columns) == list(offline.columns)
+
+
+def test_store_none_keeps_only_numbers_and_reports_from_them(tmp_path: Path) -> None:
+    x, y = probe()
+    with Tracker(tanh_net(), x, y, estimators=["binning"], store="none", metadata={"activation": "tanh"}) as tracker:
+        tracker.capture(0)
+        tracker.capture(1)
+    run = tracker.to_run()
+    assert run.activations == {} and len(run.estimates) == 2 * 3
+    assert run.metadata["layer_widths"] == {"1": 6, "3": 4, "output": 2}
+    path = run.save(tmp_path / "online.pt")
+    loaded = load_run(path)
+    assert loaded.estimates == run.estimates
+    with pytest.raises(ValueError, match="kept no activations.*estimates_table"):
+        estimate(loaded, ["binning"], progress=False)
+    report = tmp_path / "online.html"
+    assert main(["report", str(path), "-o", str(report), "-q"]) == 0
+    assert "information-plane" in report.read_text()
+    assert main(["report", str(path), "-o", str(report), "-q", "--estimator", "ksg"]) == 1
+
+
+def test_store_options() -> None:
+    x, y = probe()
+    assert Tracker(tanh_net(), x, y, store="float16").capture(0)["1"].dtype == torch.float16
+    with pytest.raises(ValueError, match="store='none' would keep nothing"):
+        Tracker(tanh_net(), x, y, store="none")
+    with pytest.raises(ValueError, match="store must be"):
+        Tracker(tanh_net(), x, y, store="int8")  # type: ignore[arg-type]
+
+
+def test_an_estimate_that_fails_online_is_a_warned_gap_not_a_number() -> None:
+    x, y = probe()
+    net = tanh_net()
+    with torch.no_grad():
+        net[0].weight[0, 0] = float("nan")
+    with Tracker(net, x, y, estimators=["binning"]) as tracker, pytest.warns(UserWarning) as warned:
+        tracker.capture(0)
+    messages = sorted(str(w.message).split(",")[1].strip() for w in warned)
+    assert messages == ["layer '1'", "layer '3'", "layer 'output'"]
+    assert all("epoch 0" in str(w.message) and "NaN" in str(w.message) for w in warned)
+    table = tracker.estimates()
+    assert table["I_XT"].isna().all()  # every layer downstream of the NaN weight
