@@ -15,7 +15,7 @@ def test_split_is_fixed_by_the_seed() -> None:
 
 
 def test_same_seed_same_run_and_the_network_learns() -> None:
-    experiment = Experiment(activation="tanh", config=TrainConfig(epochs=30, seed=5, lr=4e-3))
+    experiment = Experiment(activation="tanh", config=TrainConfig(epochs=12, seed=5, lr=1e-2))
     first = run_experiment(experiment, progress=False)
     second = run_experiment(experiment, progress=False)
     assert first.epochs == second.epochs
