@@ -3,10 +3,11 @@
 Every estimator reports bits. Importing this package registers the built-in estimators.
 """
 
-from infoplane.estimators import binning, echo, ksg
+from infoplane.estimators import binning, echo, kde, ksg
 from infoplane.estimators.base import ENTRY_POINT_GROUP, Estimator, available, get, register
 from infoplane.estimators.binning import Binning
 from infoplane.estimators.echo import Echo
+from infoplane.estimators.kde import KDE
 from infoplane.estimators.ksg import KSG
 
-__all__ = ["ENTRY_POINT_GROUP", "Binning", "Echo", "Estimator", "KSG", "available", "binning", "echo", "get", "ksg", "register"]
+__all__ = ["ENTRY_POINT_GROUP", "Binning", "Echo", "Estimator", "KDE", "KSG", "available", "binning", "echo", "get", "kde", "ksg", "register"]
