@@ -24,7 +24,9 @@ import pandas as pd
 import torch
 
 #: Columns of an MI table (``infoplane.estimate``, ``Run.estimates_table``), in order.
-MI_COLUMNS = ["run", "activation", "seed", "epoch", "layer", "layer_index", "estimator", "params", "I_XT", "I_TY"]
+MI_COLUMNS = [
+    "run", "activation", "seed", "epoch", "layer", "layer_index", "estimator", "params", "fitted", "I_XT", "I_TY",
+]  # fmt: skip
 _ESTIMATE_FIELDS = MI_COLUMNS[3:]
 
 FORMAT = "infoplane.run"
@@ -51,7 +53,7 @@ class Run:
         aux: per layer, extra per-sample records beside its output, each (n_epochs, n_samples, k):
             e.g. ``log2_scale`` of an :class:`~infoplane.layers.EchoNoise` layer.
         estimates: estimates made online at capture time, one dict per (epoch, layer, estimator) with
-            the keys epoch, layer, layer_index, estimator, params, I_XT, I_TY (bits).
+            the keys epoch, layer, layer_index, estimator, params, fitted, I_XT, I_TY (bits).
 
     ``activations`` is empty for a run captured with ``store="none"`` (only online estimates kept).
     """

@@ -41,7 +41,9 @@ def estimate(
 
     Per run and layer, each estimator first sees the whole trajectory (``fit_trajectory``): with binning
     and no fixed range, this takes the layer's range over all logged epochs, so epochs are comparable.
-    The ``params`` column records the settings actually used (the fitted range included), as JSON.
+    The ``params`` column records the estimator's settings as given (JSON); ``fitted`` records what the
+    run decided on top of them (e.g. ``{"range": [lo, hi]}`` for binning without a fixed range), so that
+    runs of one setting group together while every number stays traceable.
 
     Args:
         runs: one run or several.
@@ -84,7 +86,10 @@ def estimate(
                         fitted = estimator.fit_trajectory(trajectory)
                     except ValueError as exc:
                         raise ValueError(f"run {run.name!r}, layer {layer!r}: {exc}") from None
-                    params = json.dumps(fitted.get_params(), default=_jsonable)
+                    given = estimator.get_params()
+                    params = json.dumps(given, default=_jsonable)
+                    decided = {k: v for k, v in fitted.get_params().items() if given.get(k) != v}
+                    fitted_json = json.dumps(decided, default=_jsonable)
                     for i, (epoch, t) in enumerate(zip(run.epochs, trajectory)):
                         extra = {key: aux[key][i].float().numpy() for key in required}
                         try:
@@ -101,6 +106,7 @@ def estimate(
                                 "layer_index": layer_index,
                                 "estimator": fitted.name,
                                 "params": params,
+                                "fitted": fitted_json,
                                 "I_XT": i_xt,
                                 "I_TY": i_ty,
                             }

@@ -243,6 +243,7 @@ class Tracker:
                         "layer_index": index,
                         "estimator": estimator.name,
                         "params": json.dumps(estimator.get_params(), default=str),
+                        "fitted": "{}",
                         "I_XT": float(i_xt),
                         "I_TY": float(i_ty),
                     }

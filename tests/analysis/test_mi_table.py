@@ -32,7 +32,8 @@ def test_binning_range_is_taken_over_all_logged_epochs() -> None:
     assert list(table.columns) == COLUMNS
     assert table["I_XT"].tolist() == pytest.approx([0.0, 1.0])
     assert table["I_TY"].tolist() == pytest.approx([0.0, 1.0])
-    assert json.loads(table["params"].iloc[0])["range"] == [0.0, 4.0]
+    assert json.loads(table["fitted"].iloc[0]) == {"range": [0.0, 4.0]}
+    assert json.loads(table["params"].iloc[0])["range"] is None  # the setting as given
     assert table[["run", "activation", "seed", "layer", "layer_index", "estimator"]].iloc[0].tolist() == [
         "toy", "relu", 4, "a", 0, "binning",
     ]  # fmt: skip
