@@ -1,5 +1,6 @@
 """From runs to MI tables, and from tables to claims."""
 
+from infoplane.analysis.compression import bootstrap_mean_interval, compression, per_run_phases
 from infoplane.analysis.mi_table import COLUMNS, estimate, peak_and_drop
 
-__all__ = ["COLUMNS", "estimate", "peak_and_drop"]
+__all__ = ["COLUMNS", "bootstrap_mean_interval", "compression", "estimate", "peak_and_drop", "per_run_phases"]
