@@ -21,6 +21,8 @@ EXAMPLES = {
     "  infoplane report relu.pt --bins 100 --strategy adaptive -o relu-adaptive.html\n"
     "  infoplane report tanh.pt --estimator binning kde ksg --param kde.noise_variance=0.1",
     "demo": "examples:\n  infoplane demo\n  infoplane demo --epochs 2000 -o demo-short",
+    "study": "examples:\n  infoplane study -o study\n  infoplane study --seeds 3 --epochs 2000 -o quick\n"
+    "  infoplane study --data mnist --data-dir ../shared/data/mnist --epochs 50 --seeds 2 -o mnist",
     "bench": "examples:\n  infoplane bench -o bench\n  infoplane bench --list\n"
     "  infoplane bench --estimators binning ksg --tasks 'gauss-*' --seeds 3 -o gauss",
 }
@@ -147,6 +149,64 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_study(sub: Any) -> None:
+    p = sub.add_parser(
+        "study",
+        help="tanh against ReLU over many seeds: trajectories, compression verdicts with intervals",
+        description="Train every (activation, seed) in batches of seeds, estimate with binning (fixed, "
+        "adaptive, several n_bins) and KDE, and write the MI table, the compression verdicts and study.html.",
+        epilog=EXAMPLES["study"],
+        formatter_class=_Formatter,
+    )
+    p.add_argument("--data", choices=["szt12", "digits", "mnist"], default="szt12", help="data set")
+    p.add_argument("--data-dir", default=None, help="folder of the MNIST IDX files (for --data mnist)")
+    p.add_argument("--activations", nargs="+", default=["tanh", "relu"], help="activations to compare")
+    p.add_argument("--seeds", type=int, default=10, help="seeds per activation")
+    p.add_argument("--epochs", type=int, default=8000, help="training epochs")
+    p.add_argument("--log-points", type=int, default=120, help="log-spaced schedule points (120 → 98 of 8000 epochs)")
+    p.add_argument("--bins", type=int, nargs="+", default=[30, 10, 100], help="uniform-binning n_bins (first: headline)")
+    p.add_argument("--adaptive-bins", type=int, default=30, help="adaptive binning n_bins (0: none)")
+    p.add_argument("--kde", type=float, nargs="*", default=[1e-3], metavar="SIGMA2", help="KDE noise variances")
+    p.add_argument("--mine", action="store_true", help="also estimate with MINE (slow)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel processes")
+    p.add_argument("-o", "--output", default="study", help="output folder")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=_study)
+
+
+def _study(args: argparse.Namespace) -> int:
+    from infoplane.experiments.study import StudyConfig, run_study
+    from infoplane.reports.study_page import setting_label, write_study_report
+
+    config = StudyConfig(
+        data=args.data, activations=tuple(args.activations), seeds=args.seeds, epochs=args.epochs,
+        log_points=args.log_points, bins=tuple(args.bins), adaptive_bins=args.adaptive_bins,
+        kde_variances=tuple(args.kde), mine=args.mine, data_dir=args.data_dir, workers=args.workers,
+    )  # fmt: skip
+    started = time.perf_counter()
+    folder = Path(args.output)
+    table, verdicts = run_study(config, folder, progress=False if args.quiet else None)
+    table.to_csv(folder / "mi_table.csv", index=False)
+    verdicts.to_csv(folder / "compression.csv", index=False)
+    written = ["mi_table.csv", "compression.csv"]
+    try:
+        table.to_parquet(folder / "mi_table.parquet", index=False)
+        written.append("mi_table.parquet")
+    except ImportError:
+        pass  # Parquet needs pyarrow or fastparquet; the CSV holds the same table
+    elapsed = time.perf_counter() - started
+    summary = (
+        f"{config.data}: {', '.join(config.activations)} × {config.seeds} seeds × {config.epochs} epochs, "
+        f"{len(table['epoch'].unique())} logged epochs; {elapsed:.0f} s on {config.workers} workers."
+    )
+    write_study_report(folder / "study.html", table, verdicts, summary)
+    shown = verdicts.assign(setting=[setting_label(e, p) for e, p in zip(verdicts["estimator"], verdicts["params"])])
+    print(summary)
+    print(shown[["activation", "setting", "layer", "delta_mean", "delta_low", "delta_high", "compresses"]].round(3).to_string(index=False))
+    print(f"\nwrote {', '.join(written)} and study.html in {folder}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``infoplane`` argument parser with its subcommands."""
     parser = argparse.ArgumentParser(
@@ -160,6 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report(sub)
     _add_demo(sub)
     _add_bench(sub)
+    _add_study(sub)
     return parser
 
 

@@ -79,7 +79,7 @@ def run_seeds(
     """
     if not seeds:
         raise ValueError("seeds is empty: give at least one")
-    x, y = datasets.load(experiment.data)
+    x, y = datasets.load(experiment.data, experiment.data_dir)
     config = experiment.config
     widths = [x.shape[1], *experiment.hidden, int(y.max()) + 1]
     nets = []

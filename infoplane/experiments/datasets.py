@@ -6,6 +6,10 @@ digits ship inside scikit-learn.
 
 from __future__ import annotations
 
+import gzip
+import os
+from pathlib import Path
+
 import numpy as np
 import torch
 
@@ -88,13 +92,65 @@ def digits() -> tuple[torch.Tensor, torch.Tensor]:
     return x, y
 
 
-#: The data sets the CLI and the experiments know by name.
-DATASETS = {"szt12": szt12, "digits": digits}
+def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
+    """An array from an IDX file (the MNIST format), gzipped or not, read with numpy.
+
+    Raises:
+        ValueError: the file is not IDX (bad magic number or size).
+    """
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as handle:
+        data = handle.read()
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_TYPES:
+        raise ValueError(f"{path}: not an IDX file (bad magic number)")
+    n_dims = data[3]
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(n_dims))
+    dtype = np.dtype(_IDX_TYPES[data[2]]).newbyteorder(">")
+    body = np.frombuffer(data, dtype=dtype, offset=4 + 4 * n_dims)
+    if body.size != int(np.prod(shape)):
+        raise ValueError(f"{path}: IDX header says {shape} but the file holds {body.size} values (truncated?)")
+    return body.reshape(shape)
 
 
-def load(name: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """A built-in data set by name (``"szt12"`` or ``"digits"``)."""
-    try:
-        return DATASETS[name]()
-    except KeyError:
-        raise ValueError(f"unknown data set {name!r}; choose one of {sorted(DATASETS)}") from None
+_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.int16, 0x0C: np.int32, 0x0D: np.float32, 0x0E: np.float64}
+
+
+def mnist(data_dir: str | os.PathLike[str], split: str = "t10k") -> tuple[torch.Tensor, torch.Tensor]:
+    """MNIST from the standard IDX files in ``data_dir`` (``t10k-images-idx3-ubyte.gz`` etc.).
+
+    Args:
+        data_dir: folder holding ``{split}-images-idx3-ubyte[.gz]`` and ``{split}-labels-idx1-ubyte[.gz]``.
+        split: ``"t10k"`` (10k test images) or ``"train"``.
+
+    Returns:
+        ``(X, y)``: float32 (n, 784) with pixels scaled to [0, 1] and int64 labels (n,).
+    """
+    folder = Path(data_dir)
+    found = {}
+    for kind in ("images-idx3", "labels-idx1"):
+        candidates = [folder / f"{split}-{kind}-ubyte{ext}" for ext in (".gz", "")]
+        existing = [c for c in candidates if c.is_file()]
+        if not existing:
+            raise ValueError(f"no {candidates[0].name} (or {candidates[1].name}) in {folder}; pass --data-dir to the MNIST folder")
+        found[kind] = read_idx(existing[0])
+    images, labels = found["images-idx3"], found["labels-idx1"]
+    if len(images) != len(labels):
+        raise ValueError(f"{folder}: {len(images)} images but {len(labels)} labels")
+    x = torch.from_numpy(images.reshape(len(images), -1).astype(np.float32) / 255.0)
+    return x, torch.from_numpy(labels.astype(np.int64))
+
+
+#: The data sets the CLI and the experiments know by name (MNIST also needs a folder).
+DATASETS = {"szt12": szt12, "digits": digits, "mnist": mnist}
+
+
+def load(name: str, data_dir: str | os.PathLike[str] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """A data set by name: ``"szt12"``, ``"digits"``, or ``"mnist"`` (read from ``data_dir``)."""
+    if name == "mnist":
+        if data_dir is None:
+            raise ValueError("the mnist data set is read from IDX files: give data_dir (--data-dir)")
+        return mnist(data_dir)
+    if name not in DATASETS:
+        raise ValueError(f"unknown data set {name!r}; choose one of {sorted(DATASETS)}")
+    return DATASETS[name]()  # type: ignore[operator]

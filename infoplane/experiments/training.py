@@ -151,16 +151,18 @@ class Experiment:
     """One built-in experiment: a data set, an MLP and a training configuration.
 
     Attributes:
-        data: built-in data set name (``"szt12"`` or ``"digits"``).
+        data: data set name (``"szt12"``, ``"digits"`` or ``"mnist"``).
         activation: hidden-unit activation (``"tanh"``, ``"relu"``, …).
         hidden: hidden widths; the 12-bit network's 10-7-5-4-3 by default.
         config: training hyper-parameters.
+        data_dir: folder of the MNIST IDX files (only for ``data="mnist"``).
     """
 
     data: str = "szt12"
     activation: str = "tanh"
     hidden: tuple[int, ...] = models.SZT12_WIDTHS[1:-1]
     config: TrainConfig = field(default_factory=TrainConfig)
+    data_dir: str | None = None
 
 
 def run_experiment(
@@ -175,7 +177,7 @@ def run_experiment(
     samples). ``progress`` and ``on_epoch`` are passed to :func:`train`. Returns the run, with the
     experiment written into its metadata.
     """
-    x, y = datasets.load(experiment.data)
+    x, y = datasets.load(experiment.data, experiment.data_dir)
     config = experiment.config
     n_classes = int(y.max()) + 1
     torch.manual_seed(config.seed)
