@@ -38,6 +38,9 @@ class Estimator(ABC):
     accepts_continuous: ClassVar[bool] = True
     #: True when the estimate is (approximately) unchanged by an invertible map of either side, as MI is.
     invariant_under_invertible_maps: ClassVar[bool] = False
+    #: Per-sample records beside a layer's output that ``information_plane`` needs as keyword arguments
+    #: (echo: ``log2_scale``); :func:`infoplane.estimate` applies the estimator only where they exist.
+    requires_aux: ClassVar[tuple[str, ...]] = ()
     #: One line on the quantity actually measured (the proxy), shown in reports.
     quantity: ClassVar[str] = ""
 

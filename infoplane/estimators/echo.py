@@ -40,8 +40,7 @@ class Echo(Estimator):
 
     accepts_continuous = False
     quantity = "exact rate I(X;Z) = −E Σ log2 s_i(x) of an echo-noise channel; I(Z;Y) estimated from z"
-    #: Per-sample records this estimator needs beside the layer's output.
-    requires_aux: tuple[str, ...] = ("log2_scale",)
+    requires_aux = ("log2_scale",)
 
     def __init__(self, label_estimator: str = "binning", label_params: dict[str, Any] | None = None) -> None:
         self.label_estimator = label_estimator

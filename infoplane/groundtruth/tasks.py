@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 Sampler = Callable[[int, np.random.Generator], tuple[np.ndarray, np.ndarray]]
 _LN2 = float(np.log(2.0))
