@@ -88,9 +88,9 @@ def unique_rows(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Returns:
         ``(distinct (M, d), inverse (N,))`` with ``distinct[inverse] == points``.
     """
-    factors = np.random.default_rng(0x4B4445).uniform(1.0, 2.0, points.shape[1])
+    factors = np.random.default_rng(0x4B4445).uniform(1.0, 2.0, size=points.shape[1])
     key = np.zeros(points.shape[0])
-    for column, factor in zip(points.T, factors):  # a loop over features, not samples
+    for column, factor in zip(points.T, np.asarray(factors).tolist()):  # a loop over features, not samples
         key += column * factor
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
@@ -195,7 +195,7 @@ def _torch_dense_sums(
 ) -> np.ndarray:
     """(K, C, M) dense kernel sums with torch tensors on ``device`` (what ``device="cuda"`` runs)."""
     on_device = [torch.from_numpy(np.ascontiguousarray(a)).to(device) for a in (left, right, weights.T)]
-    parts = map(partial(_dense_block, *on_device, widths), blocks)
+    parts = map(partial(_dense_block, *on_device, widths), blocks)  # type: ignore[call-arg]
     shape = (len(widths), weights.shape[1], left.shape[0])
     return _accumulate(parts, blocks, shape).cpu().numpy()  # type: ignore[no-any-return]
 
@@ -222,11 +222,13 @@ def _plan(
         return [("dense", everything)]
     sample = np.unique(np.linspace(0, m - 1, min(m, _ESTIMATE_ROWS)).round().astype(np.int64))
     neg_sq = left[sample] @ right.T  # evenly spaced rows of the sorted points
-    sparse, dense = [], []
+    sparse: list[int] = []
+    dense: list[int] = []
     for k, width in enumerate(widths):
         near = int(np.count_nonzero(neg_sq > -skip_radius_sq(width, n_samples))) - len(sample)
         (sparse if near <= NEIGHBOR_MAX_FRACTION * len(sample) * (m - 1) else dense).append(k)
-    return [(path, members) for path, members in (("neighbors", sparse), ("dense", dense)) if members]
+    paths: list[tuple[Method, list[int]]] = [("neighbors", sparse), ("dense", dense)]
+    return [(path, members) for path, members in paths if members]
 
 
 def _sweep_order(centred: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
