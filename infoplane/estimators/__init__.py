@@ -3,11 +3,12 @@
 Every estimator reports bits. Importing this package registers the built-in estimators.
 """
 
-from infoplane.estimators import binning, echo, kde, ksg
+from infoplane.estimators import binning, echo, kde, ksg, mine
 from infoplane.estimators.base import ENTRY_POINT_GROUP, Estimator, available, get, register
 from infoplane.estimators.binning import Binning
 from infoplane.estimators.echo import Echo
 from infoplane.estimators.kde import KDE
 from infoplane.estimators.ksg import KSG
+from infoplane.estimators.mine import Mine
 
-__all__ = ["ENTRY_POINT_GROUP", "Binning", "Echo", "Estimator", "KDE", "KSG", "available", "binning", "echo", "get", "kde", "ksg", "register"]
+__all__ = ["ENTRY_POINT_GROUP", "Binning", "Echo", "Estimator", "KDE", "KSG", "Mine", "available", "binning", "echo", "get", "kde", "ksg", "mine", "register"]
