@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from infoplane._version import __version__
 from infoplane.experiments import datasets, models
-from infoplane.experiments.training import Experiment, seeded_split
+from infoplane.experiments.training import Experiment, make_adam, seeded_split
 from infoplane.hooks import log_spaced_epochs
 from infoplane.run import Run
 
@@ -93,10 +93,7 @@ def run_seeds(
     train_index = torch.stack([s.train for s in splits])
     test_index = torch.stack([s.test for s in splits])
     generators = [torch.Generator().manual_seed(seed + 1) for seed in seeds]
-    try:
-        optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, fused=True)
-    except (RuntimeError, TypeError):
-        optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    optimizer = make_adam(model, config.lr)
     logged = set(log_spaced_epochs(config.epochs, config.log_points))
     n_seeds, n_train = len(seeds), x_train.shape[1]
     rows = torch.arange(n_seeds)[:, None]

@@ -69,7 +69,7 @@ def _accuracy_and_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tu
     return accuracy, loss
 
 
-def _adam(model: nn.Module, lr: float) -> torch.optim.Optimizer:
+def make_adam(model: nn.Module, lr: float) -> torch.optim.Optimizer:
     # The fused kernel is about 1.5x faster on these tiny networks and computes the same update; fall
     # back where this torch or device has none.
     try:
@@ -115,7 +115,7 @@ def train(
     x_train, y_train = x_train.to(device), y_train.to(device)
     x_test, y_test = x_test.to(device), y_test.to(device)
     logged = set(log_spaced_epochs(config.epochs, config.log_points) if log_epochs is None else log_epochs)
-    optimizer = _adam(model, config.lr)
+    optimizer = make_adam(model, config.lr)
     generator = torch.Generator().manual_seed(config.seed + 1)
     n_train = len(x_train)
     bar = tqdm(range(config.epochs), desc="training", unit="epoch", disable=None if progress is None else not progress)

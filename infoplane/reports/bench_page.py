@@ -8,11 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from infoplane.reports.figures import LAYER_COLOURS
-from infoplane.reports.page import _STYLE, _figure_html, _table_html
+from infoplane.reports.page import figure_html, table_html, html_page
 
 FAMILY_SYMBOLS = {"gaussian": "circle", "transformed": "diamond", "student-t": "square", "discrete": "x", "echo": "star"}
 
@@ -94,22 +93,18 @@ def write_bench_report(path: str | os.PathLike[str], results: pd.DataFrame, summ
             f"<p class='note'>{results['task'].nunique()} tasks × {results['estimator'].nunique()} estimators × "
             f"{results['seed'].nunique()} seeds, n = {int(results['n'].iloc[0])} samples each. All values in bits.</p>",
             "<h2>Median absolute error (bits) per family</h2>",
-            _table_html(summary.reset_index()),
+            table_html(summary.reset_index()),
             "<h2>Estimate against truth</h2><p class='note'>Mean over seeds, bars ±1 sd; the dotted line is "
             "a perfect estimator.</p>",
-            _figure_html(truth_scatter_figure(results), "truth-scatter"),
+            figure_html(truth_scatter_figure(results), "truth-scatter"),
             "<h2>Relative error (task × estimator)</h2><p class='note'>Red over-, blue under-estimates; "
             "clipped at ±100 %; blank where skipped or failed.</p>",
-            _figure_html(relative_error_heatmap(results), "relative-error"),
+            figure_html(relative_error_heatmap(results), "relative-error"),
             "<h2>Skipped and failed pairs</h2>",
-            _table_html(skipped[["task", "estimator", "status", "error"]]) if len(skipped) else "<p>none</p>",
+            table_html(skipped[["task", "estimator", "status", "error"]]) if len(skipped) else "<p>none</p>",
         ]
     )
-    page = (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>infoplane bench</title>"
-        f"<style>{_STYLE}</style><script type='text/javascript'>{get_plotlyjs()}</script></head>"
-        f"<body>{body}</body></html>"
-    )
+    page = html_page("infoplane bench", body)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")

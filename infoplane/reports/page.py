@@ -34,7 +34,7 @@ def label_entropy_bits(labels: np.ndarray) -> float:
     return float(-(p * np.log2(p)).sum())
 
 
-def _table_html(frame: pd.DataFrame, float_format: str = "{:.3f}") -> str:
+def table_html(frame: pd.DataFrame, float_format: str = "{:.3f}") -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     rows = []
     for _, row in frame.iterrows():
@@ -70,7 +70,16 @@ def _short_title(name: str, table: pd.DataFrame) -> str:
     return f"{name} ({', '.join(f'{k}={v}' for k, v in shown.items())})" if shown else name
 
 
-def _figure_html(fig: Any, div_id: str) -> str:
+def html_page(title: str, body: str) -> str:
+    """A complete, self-contained page: our style and plotly.js inlined, so it opens offline."""
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title><style>{_STYLE}</style>"
+        f"<script type='text/javascript'>{get_plotlyjs()}</script></head><body>{body}</body></html>"
+    )
+
+
+def figure_html(fig: Any, div_id: str) -> str:
     return pio.to_html(fig, full_html=False, include_plotlyjs=False, div_id=div_id, config={"displaylogo": False})
 
 
@@ -112,26 +121,21 @@ def render_report(
         "<h2>Information plane</h2>",
         "<p class='note'>One trajectory per layer; markers coloured by epoch on one shared scale. "
         "Fitting moves a layer up; compression moves it left.</p>",
-        _figure_html(plane, "information-plane"),
+        figure_html(plane, "information-plane"),
         "<h2>Did I(X;T) fall after its peak?</h2>",
         "<p class='note'>Per run and layer, one seed: the epoch and value of the I(X;T) peak, the final value "
         "and the drop. A single seed carries no uncertainty: compare seeds before calling it compression.</p>",
-        _table_html(drops),
+        table_html(drops),
         "<h2>MI against epoch</h2>",
-        _figure_html(mi_vs_epoch_figure(table), "mi-vs-epoch"),
+        figure_html(mi_vs_epoch_figure(table), "mi-vs-epoch"),
         "<h2>Training</h2>",
-        _figure_html(
+        figure_html(
             training_figure({r.name: r.metrics for r in runs}, {r.name: r.epochs for r in runs}), "training"
         ),
         "<h2>Runs</h2>",
         *(_metadata_html(r) for r in runs),
     ]
-    body = "\n".join(sections)
-    return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)}</title><style>{_STYLE}</style>"
-        f"<script type='text/javascript'>{get_plotlyjs()}</script></head><body>{body}</body></html>"
-    )
+    return html_page(title, "\n".join(sections))
 
 
 def write_report(

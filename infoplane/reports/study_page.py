@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from infoplane.reports.figures import LAYER_COLOURS
-from infoplane.reports.page import _STYLE, _figure_html, _table_html
+from infoplane.reports.page import figure_html, table_html, html_page
 
 
 def setting_label(estimator: str, params: str) -> str:
@@ -107,19 +106,16 @@ def write_study_report(path: str | os.PathLike[str], table: pd.DataFrame, verdic
             "<h1>infoplane study</h1>",
             f"<p class='note'>{summary}</p>",
             "<h2>I(X;T) over training, mean ± 1 sd across seeds</h2>",
-            _figure_html(bands_figure(headline, "headline binning"), "bands"),
+            figure_html(bands_figure(headline, "headline binning"), "bands"),
             "<h2>Does each layer compress?</h2><p class='note'>Δ = peak − final I(X;T) in bits, mean over seeds with a "
             "bootstrap 95 % interval; <b>compresses</b> when the interval's lower end is above 0.05 bits. "
             "<b>fits</b>: the same test on the rise of I(T;Y).</p>",
-            _table_html(shown),
+            table_html(shown),
             "<h2>Sensitivity: the verdict against the estimator's setting</h2>",
-            _figure_html(sensitivity_figure(verdicts), "sensitivity"),
+            figure_html(sensitivity_figure(verdicts), "sensitivity"),
         ]
     )
-    page = (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>infoplane study</title>"
-        f"<style>{_STYLE}</style><script type='text/javascript'>{get_plotlyjs()}</script></head><body>{body}</body></html>"
-    )
+    page = html_page("infoplane study", body)
     path = Path(path)
     path.write_text(page, encoding="utf-8")
     return path
