@@ -168,7 +168,9 @@ def _add_study(sub: Any) -> None:
     p.add_argument("--adaptive-bins", type=int, default=30, help="adaptive binning n_bins (0: none)")
     p.add_argument("--kde", type=float, nargs="*", default=[1e-3], metavar="SIGMA2", help="KDE noise variances")
     p.add_argument("--mine", action="store_true", help="also estimate with MINE (slow)")
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel processes")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel processes (batches of seeds)")
+    p.add_argument("--ray", default=None, metavar="ADDRESS", help="run the jobs on this Ray cluster ('local': start one here)")
+    p.add_argument("--device", default="cpu", help="where networks train; 'cuda' makes each Ray job ask for a GPU")
     p.add_argument("-o", "--output", default="study", help="output folder")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_study)
@@ -182,10 +184,11 @@ def _study(args: argparse.Namespace) -> int:
         data=args.data, activations=tuple(args.activations), seeds=args.seeds, epochs=args.epochs,
         log_points=args.log_points, bins=tuple(args.bins), adaptive_bins=args.adaptive_bins,
         kde_variances=tuple(args.kde), mine=args.mine, data_dir=args.data_dir, workers=args.workers,
+        device=args.device,
     )  # fmt: skip
     started = time.perf_counter()
     folder = Path(args.output)
-    table, verdicts = run_study(config, folder, progress=False if args.quiet else None)
+    table, verdicts = run_study(config, folder, progress=False if args.quiet else None, ray_address=args.ray)
     table.to_csv(folder / "mi_table.csv", index=False)
     verdicts.to_csv(folder / "compression.csv", index=False)
     written = ["mi_table.csv", "compression.csv"]

@@ -71,6 +71,7 @@ def run_seeds(
     *,
     progress: bool | None = None,
     on_epoch: Callable[[int], None] | None = None,
+    device: str | torch.device = "cpu",
 ) -> list[Run]:
     """Train ``experiment`` once per seed, all seeds at once, capturing every layer at the logged epochs.
 
@@ -86,23 +87,24 @@ def run_seeds(
     for seed in seeds:
         torch.manual_seed(seed)
         nets.append(models.mlp(widths, experiment.activation))
-    model = BatchedMLP(nets, experiment.activation)
+    model = BatchedMLP(nets, experiment.activation).to(device)
+    x, y = x.to(device), y.to(device)
     splits = [seeded_split(len(x), config.train_fraction, seed) for seed in seeds]
     x_train = torch.stack([x[s.train] for s in splits])
     y_train = torch.stack([y[s.train] for s in splits])
-    train_index = torch.stack([s.train for s in splits])
-    test_index = torch.stack([s.test for s in splits])
+    train_index = torch.stack([s.train for s in splits]).to(device)
+    test_index = torch.stack([s.test for s in splits]).to(device)
     generators = [torch.Generator().manual_seed(seed + 1) for seed in seeds]
     optimizer = make_adam(model, config.lr)
     logged = set(log_spaced_epochs(config.epochs, config.log_points))
     n_seeds, n_train = len(seeds), x_train.shape[1]
-    rows = torch.arange(n_seeds)[:, None]
+    rows = torch.arange(n_seeds, device=device)[:, None]
     captures: dict[str, list[torch.Tensor]] = {name: [] for name in model.layer_names}
     metrics: dict[str, list[torch.Tensor]] = {k: [] for k in ("loss", "train_accuracy", "test_loss", "test_accuracy")}
     epochs: list[int] = []
     bar = tqdm(range(config.epochs), desc=f"training {n_seeds} seeds", unit="epoch", disable=None if progress is None else not progress)
     for epoch in bar:
-        orders = torch.stack([torch.randperm(n_train, generator=g) for g in generators])
+        orders = torch.stack([torch.randperm(n_train, generator=g) for g in generators]).to(device)
         # One gather per epoch, then contiguous slices: the same minibatches as indexing every step.
         x_epoch, y_epoch = x_train[rows, orders], y_train[rows, orders]
         for start in range(0, n_train, config.batch_size):
@@ -118,7 +120,7 @@ def run_seeds(
             with torch.no_grad():
                 recorded = model(x, record=True)
                 for name, acts in recorded.items():
-                    captures[name].append(acts.clone())
+                    captures[name].append(acts.to("cpu", copy=True))
                 # Train and test metrics from the same forward pass over every sample.
                 for prefix, index in (("", train_index), ("test_", test_index)):
                     logits = recorded["output"][rows, index]
@@ -157,10 +159,10 @@ def run_seeds(
                 epochs=list(epochs),
                 layers=list(model.layer_names),
                 activations=activations,
-                labels=y.clone(),
+                labels=y.cpu().clone(),
                 metrics={name: [float(v[k]) for v in values] for name, values in metrics.items()},
                 metadata=metadata,
-                inputs=x.reshape(len(x), -1).float().clone(),
+                inputs=x.reshape(len(x), -1).float().cpu().clone(),
             )
         )
     return runs

@@ -21,7 +21,7 @@ from infoplane.analysis import compression, estimate
 from infoplane.estimators import Estimator
 from infoplane.experiments.batched import run_seeds
 from infoplane.experiments.training import Experiment, TrainConfig
-from infoplane.run import Run, load_run
+from infoplane.run import Run
 
 #: Hidden widths per data set (the 12-bit network; Saxe et al.'s MNIST network; a small one for digits).
 HIDDEN = {"szt12": (10, 7, 5, 4, 3), "mnist": (1024, 20, 20, 20), "digits": (32, 16, 8, 4)}
@@ -39,7 +39,8 @@ class StudyConfig:
         bins: n_bins of the uniform-binning settings (the first is the headline, the rest the
             sensitivity panel); ``adaptive_bins`` for the adaptive estimator (0: none).
         kde_variances: σ² of the KDE settings (empty: none); ``mine``: add MINE.
-        workers: processes.
+        workers: processes (local) or jobs per activation (Ray).
+        device: where the networks train (``"cuda"`` makes each Ray job ask for a GPU).
     """
 
     data: str = "szt12"
@@ -54,6 +55,7 @@ class StudyConfig:
     mine: bool = False
     data_dir: str | None = None
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    device: str = "cpu"
 
     def experiment(self, activation: str) -> Experiment:
         return Experiment(
@@ -78,24 +80,14 @@ def settings_for(run: Run, config: StudyConfig) -> list[Estimator]:
     return chosen
 
 
-def _train_job(config: StudyConfig, activation: str, seeds: list[int], folder: str) -> list[str]:
+def _study_job(config: StudyConfig, activation: str, seeds: list[int]) -> tuple[list[Run], pd.DataFrame]:
+    """One job: train a batch of seeds of one activation and estimate every setting on each run."""
     import torch
 
     torch.set_num_threads(1)
-    paths = []
-    for run in run_seeds(config.experiment(activation), seeds, progress=False):
-        name = f"{config.data}-{activation}-seed{run.metadata['seed']}"
-        paths.append(str(run.save(Path(folder) / f"{name}.pt")))
-    return paths
-
-
-def _estimate_job(config: StudyConfig, path: str) -> pd.DataFrame:
-    import torch
-
-    torch.set_num_threads(1)
-    run = load_run(path)
-    table = estimate(run, settings_for(run, config), progress=False)
-    return table
+    runs = run_seeds(config.experiment(activation), seeds, progress=False, device=config.device)
+    tables = [estimate(run, settings_for(run, config), progress=False) for run in runs]
+    return runs, pd.concat(tables, ignore_index=True)
 
 
 def _chunks(seeds: Sequence[int], parts: int) -> list[list[int]]:
@@ -103,33 +95,65 @@ def _chunks(seeds: Sequence[int], parts: int) -> list[list[int]]:
     return [list(seeds[i::parts]) for i in range(parts)]
 
 
-def run_study(config: StudyConfig, folder: str | Path, *, progress: bool | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+Job = tuple[StudyConfig, str, list[int]]
+
+
+def _map_local(jobs: list[Job], workers: int, disable: bool | None) -> list[tuple[list[Run], pd.DataFrame]]:
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(_study_job, *job) for job in jobs]
+        return [f.result() for f in tqdm(futures, desc="train + estimate", unit="job", disable=disable)]
+
+
+def _map_ray(jobs: list[Job], address: str, gpus: float, disable: bool | None) -> list[tuple[list[Run], pd.DataFrame]]:
+    """The same jobs on a Ray cluster (``address``; ``"local"`` starts one here). Results come back to
+    this process, so no shared file system is assumed."""
+    try:
+        import ray
+    except ImportError:
+        raise ValueError("--ray needs the optional dependency: pip install 'infoplane[ray]'") from None
+    started = not ray.is_initialized()
+    if started:
+        ray.init(address=None if address == "local" else address, include_dashboard=False, log_to_driver=False)
+    try:
+        remote = ray.remote(num_cpus=1, num_gpus=gpus)(_study_job)
+        refs = [remote.remote(*job) for job in jobs]
+        results = []
+        for ref in tqdm(refs, desc="train + estimate (ray)", unit="job", disable=disable):
+            results.append(ray.get(ref))
+        return results
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def run_study(
+    config: StudyConfig, folder: str | Path, *, progress: bool | None = None, ray_address: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Train every (activation, seed), estimate every setting, and return (MI table, compression table).
 
-    Runs are saved under ``folder/runs``. Seeds of one activation train in batches (one batch per
-    worker), so ten seeds cost about as much as two or three alone.
+    Jobs are batches of seeds of one activation (one batch per worker), so ten seeds cost about as much
+    as two or three alone; they run in a local process pool, or on a Ray cluster at ``ray_address``
+    (``"local"``: a Ray instance started here), each asking for a GPU when ``config.device`` is CUDA.
+    The runs are saved under ``folder/runs``.
     """
     folder = Path(folder)
     runs_dir = folder / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
     seeds = list(range(config.seeds))
     disable = None if progress is None else not progress
-    train_jobs = [(a, chunk) for a in config.activations for chunk in _chunks(seeds, config.workers)]
-    paths: list[str] = []
-    with ProcessPoolExecutor(max_workers=config.workers) as pool:
-        futures = [pool.submit(_train_job, config, a, chunk, str(runs_dir)) for a, chunk in train_jobs]
-        for future in tqdm(futures, desc="training (batched seeds)", unit="job", disable=disable):
-            paths += future.result()
-        futures = [pool.submit(_estimate_job, config, p) for p in paths]
-        tables = [f.result() for f in tqdm(futures, desc="estimating", unit="run", disable=disable)]
-    table = pd.concat(tables, ignore_index=True)
+    jobs: list[Job] = [(config, a, chunk) for a in config.activations for chunk in _chunks(seeds, config.workers)]
+    if ray_address is None:
+        results = _map_local(jobs, config.workers, disable)
+    else:
+        results = _map_ray(jobs, ray_address, 1.0 if config.device.startswith("cuda") else 0.0, disable)
+    for runs, _ in results:
+        for run in runs:
+            run.save(runs_dir / f"{config.data}-{run.metadata['activation']}-seed{run.metadata['seed']}.pt")
+    table = pd.concat([t for _, t in results], ignore_index=True)
+    order = {a: i for i, a in enumerate(config.activations)}
+    table = table.sort_values(["activation", "seed", "estimator", "params", "layer_index", "epoch"],
+                              key=lambda c: c.map(order) if c.name == "activation" else c, ignore_index=True)  # fmt: skip
     return table, compression(table)
 
 
-def headline(verdicts: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
-    """The compression table of the README: per activation, estimator setting and layer."""
-    columns = ["activation", "estimator", "params", "layer", "n_seeds", "peak_epoch_median", "delta_mean", "delta_low", "delta_high", "compresses"]
-    return verdicts[columns]
-
-
-__all__ = ["HIDDEN", "StudyConfig", "headline", "run_study", "settings_for"]
+__all__ = ["HIDDEN", "StudyConfig", "run_study", "settings_for"]
