@@ -95,13 +95,8 @@ class Run:
 
     @property
     def name(self) -> str:
-        """A short name for tables and legends: ``metadata["name"]``, else activation and seed."""
-        if "name" in self.metadata:
-            return str(self.metadata["name"])
-        parts = [str(self.metadata[k]) for k in ("dataset", "activation") if k in self.metadata]
-        if "seed" in self.metadata:
-            parts.append(f"seed{self.metadata['seed']}")
-        return "-".join(parts) or "run"
+        """A short name for tables and legends: ``metadata["name"]``, else data set, activation and seed."""
+        return run_name(self.metadata)
 
     @property
     def n_samples(self) -> int:
@@ -110,11 +105,7 @@ class Run:
 
     def estimates_table(self) -> pd.DataFrame:
         """The online estimates as an MI table (the columns of :func:`infoplane.estimate`)."""
-        rows = [
-            {"run": self.name, "activation": self.metadata.get("activation"), "seed": self.metadata.get("seed"), **row}
-            for row in self.estimates
-        ]
-        return pd.DataFrame(rows, columns=MI_COLUMNS)
+        return estimates_frame(self.estimates, self.metadata)
 
     def activation(self, layer: str, epoch: int) -> torch.Tensor:
         """One layer's activations (n_samples, width) at one logged epoch."""
@@ -163,6 +154,22 @@ class Run:
             Path(tmp).unlink(missing_ok=True)
             raise
         return path
+
+
+def run_name(metadata: Mapping[str, Any]) -> str:
+    """``metadata["name"]``, else ``dataset-activation-seedN`` from what the metadata has, else "run"."""
+    if "name" in metadata:
+        return str(metadata["name"])
+    parts = [str(metadata[k]) for k in ("dataset", "activation") if k in metadata]
+    if "seed" in metadata:
+        parts.append(f"seed{metadata['seed']}")
+    return "-".join(parts) or "run"
+
+
+def estimates_frame(rows: list[dict[str, Any]], metadata: Mapping[str, Any]) -> pd.DataFrame:
+    """Online estimate records (epoch, layer, …, I_XT, I_TY) as an MI table of the run ``metadata`` describes."""
+    run = {"run": run_name(metadata), "activation": metadata.get("activation"), "seed": metadata.get("seed")}
+    return pd.DataFrame([run | row for row in rows], columns=MI_COLUMNS)
 
 
 def load_run(path: str | os.PathLike[str]) -> Run:

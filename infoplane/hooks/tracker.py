@@ -18,7 +18,7 @@ from torch import nn
 from infoplane._version import __version__
 from infoplane.estimators import Estimator
 from infoplane.estimators import get as get_estimator
-from infoplane.run import MI_COLUMNS, Run
+from infoplane.run import Run, estimates_frame
 
 #: Module types whose outputs ``layers="auto"`` records.
 ACTIVATION_TYPES: tuple[type[nn.Module], ...] = (
@@ -192,7 +192,8 @@ class Tracker:
             **metrics: numbers to keep beside the activations (loss, train_accuracy, …).
 
         Returns:
-            The activations just recorded, per layer, (n_samples, width) on the CPU.
+            The activations just recorded, per layer, (n_samples, width): on the CPU, or on the model's
+            device with ``store="none"``.
         """
         if self._closed:
             raise RuntimeError("this tracker is closed; create a new Tracker to capture again")
@@ -209,15 +210,16 @@ class Tracker:
         self._widths = {name: int(acts.shape[-1]) for name, acts in on_device.items()}
         if self.estimators:
             self._estimates.extend(self._estimate_online(epoch, on_device, aux))
-        captured = {name: acts.to(device="cpu", dtype=self.dtype) for name, acts in on_device.items()}
         self.epochs.append(epoch)
         self.metrics.append(values)
-        if self.keep_activations:
-            for name, acts in captured.items():
-                self._activations[name].append(acts)
-            for name, records in aux.items():
-                for key, tensor in records.items():
-                    self._aux.setdefault(name, {}).setdefault(key, []).append(tensor.to(device="cpu", dtype=self.dtype))
+        if not self.keep_activations:
+            return on_device  # store="none": nothing is copied off the model's device
+        captured = {name: acts.to(device="cpu", dtype=self.dtype) for name, acts in on_device.items()}
+        for name, acts in captured.items():
+            self._activations[name].append(acts)
+        for name, records in aux.items():
+            for key, tensor in records.items():
+                self._aux.setdefault(name, {}).setdefault(key, []).append(tensor.to(device="cpu", dtype=self.dtype))
         return captured
 
     def _estimate_online(
@@ -252,7 +254,7 @@ class Tracker:
 
     def estimates(self) -> pd.DataFrame:
         """The online estimates so far, with the columns of :func:`infoplane.estimate` (bits)."""
-        return self.to_run().estimates_table() if self.epochs else pd.DataFrame(columns=MI_COLUMNS)
+        return estimates_frame(self._estimates, self.metadata)
 
     def _probe_pass(self) -> tuple[dict[str, torch.Tensor], dict[str, dict[str, torch.Tensor]]]:
         model = self.model
