@@ -190,13 +190,9 @@ def _study(args: argparse.Namespace) -> int:
     folder = Path(args.output)
     table, verdicts = run_study(config, folder, progress=False if args.quiet else None, ray_address=args.ray)
     table.to_csv(folder / "mi_table.csv", index=False)
+    table.to_parquet(folder / "mi_table.parquet", index=False)
     verdicts.to_csv(folder / "compression.csv", index=False)
-    written = ["mi_table.csv", "compression.csv"]
-    try:
-        table.to_parquet(folder / "mi_table.parquet", index=False)
-        written.append("mi_table.parquet")
-    except ImportError:
-        pass  # Parquet needs pyarrow or fastparquet; the CSV holds the same table
+    written = ["mi_table.csv", "mi_table.parquet", "compression.csv"]
     elapsed = time.perf_counter() - started
     summary = (
         f"{config.data}: {', '.join(config.activations)} × {config.seeds} seeds × {config.epochs} epochs, "

@@ -22,6 +22,8 @@ def test_study_writes_tables_verdicts_and_page(tmp_path: Path, capsys: pytest.Ca
     assert code == 0
     table = pd.read_csv(out / "mi_table.csv")
     assert set(table["activation"]) == {"tanh", "relu"} and set(table["seed"]) == {0, 1}
+    parquet = pd.read_parquet(out / "mi_table.parquet")
+    pd.testing.assert_frame_equal(parquet, table, check_dtype=False)
     # 2 uniform + 1 adaptive + 1 KDE settings, 6 layers, 2 activations
     verdicts = pd.read_csv(out / "compression.csv")
     assert len(verdicts) == 2 * 4 * 6 and (verdicts["n_seeds"] == 2).all()
