@@ -25,10 +25,11 @@ def _decode(value: object) -> object:
 
 
 def figure_traces(page: str, div_id: str) -> list[dict]:
-    """The traces plotly will draw in the div ``div_id`` of a report page, arrays decoded."""
+    """The data traces plotly will draw in the div ``div_id`` of a report page, arrays decoded."""
     match = re.search(rf'Plotly\.newPlot\(\s*"{div_id}",\s*(\[.*?\])\s*,\s*\{{', page, re.S)
     assert match, f"no figure {div_id} in the page"
-    return [{k: _decode(v) for k, v in trace.items()} for trace in json.loads(match.group(1))]
+    traces = [{k: _decode(v) for k, v in trace.items()} for trace in json.loads(match.group(1))]
+    return [t for t in traces if t.get("x") is not None and list(t["x"]) != [None]]  # legend-only entries out
 
 
 def test_train_then_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

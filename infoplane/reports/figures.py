@@ -64,7 +64,23 @@ def information_plane_figure(
     )
     colour_axis = _epoch_colour_axis(int(table["epoch"].max()))
     layers = _ordered(table.sort_values("layer_index")["layer"])
-    shown: set[str] = set()
+    for k, layer in enumerate(layers):
+        # Legend entries of their own: plotly.js cannot draw a legend symbol for markers coloured
+        # through a colour axis (it logs "Invalid color specifier"), so the data traces stay out of it.
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="lines+markers",
+                name=str(layer),
+                legendgroup=str(layer),
+                line=dict(color=LAYER_COLOURS[k % len(LAYER_COLOURS)], width=1),
+                marker=dict(color=LAYER_COLOURS[k % len(LAYER_COLOURS)], symbol=LAYER_SYMBOLS[k % len(LAYER_SYMBOLS)]),
+                hoverinfo="skip",
+            ),
+            row=1,
+            col=1,
+        )
     for row, est in enumerate(estimators, start=1):
         for col, run in enumerate(runs, start=1):
             panel = table[(table["estimator"] == est) & (table["run"] == run)]
@@ -72,8 +88,6 @@ def information_plane_figure(
                 group = panel[panel["layer"] == layer].sort_values("epoch")
                 if group.empty:
                     continue
-                first = layer not in shown
-                shown.add(layer)
                 epochs = group["epoch"].to_numpy()
                 fig.add_trace(
                     go.Scatter(
@@ -82,7 +96,7 @@ def information_plane_figure(
                         mode="lines+markers",
                         name=str(layer),
                         legendgroup=str(layer),
-                        showlegend=first,
+                        showlegend=False,
                         line=dict(color=LAYER_COLOURS[k % len(LAYER_COLOURS)], width=1),
                         marker=dict(
                             color=np.log10(epochs + 1),
