@@ -23,6 +23,8 @@ EXAMPLES = {
     "demo": "examples:\n  infoplane demo\n  infoplane demo --epochs 2000 -o demo-short",
     "study": "examples:\n  infoplane study -o study\n  infoplane study --seeds 3 --epochs 2000 -o quick\n"
     "  infoplane study --data mnist --data-dir ../shared/data/mnist --epochs 50 --seeds 2 -o mnist",
+    "export": "examples:\n  infoplane export run.pt --format parquet\n"
+    "  infoplane export run.pt --estimator binning kde -o run-mi.csv",
     "bench": "examples:\n  infoplane bench -o bench\n  infoplane bench --list\n"
     "  infoplane bench --estimators binning ksg --tasks 'gauss-*' --seeds 3 -o gauss",
 }
@@ -101,6 +103,39 @@ def _add_demo(sub: Any) -> None:
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="parallel training processes")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_demo)
+
+
+def _add_export(sub: Any) -> None:
+    p = sub.add_parser(
+        "export",
+        help="write a run's MI table (the tidy table) as CSV or Parquet",
+        description="Estimate a run with the named estimators (or take its online estimates) and write the "
+        "tidy table: run, activation, seed, epoch, layer, layer_index, estimator, params, fitted, I_XT, I_TY.",
+        epilog=EXAMPLES["export"],
+        formatter_class=_Formatter,
+    )
+    p.add_argument("run", help="run file")
+    p.add_argument("--format", choices=["csv", "parquet"], default="csv", help="table format")
+    p.add_argument("--estimator", nargs="+", default=["binning"], help="estimators, by registry name")
+    p.add_argument("--param", action="append", default=[], metavar="NAME.KEY=VALUE", help="an estimator parameter")
+    p.add_argument("-o", "--output", default=None, help="output file (default: the run's name with the format's suffix)")
+    p.set_defaults(func=_export)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from infoplane import estimators
+    from infoplane.run import load_run
+
+    run = load_run(args.run)
+    params = parse_params(args.param)
+    table = run.to_pandas([estimators.get(name, **params.get(name, {})) for name in args.estimator])
+    output = Path(args.output) if args.output else Path(args.run).with_suffix(f".{args.format}")
+    if args.format == "csv":
+        table.to_csv(output, index=False)
+    else:
+        table.to_parquet(output, index=False)
+    print(f"wrote {output} ({len(table)} rows)")
+    return 0
 
 
 def _add_bench(sub: Any) -> None:
@@ -220,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_demo(sub)
     _add_bench(sub)
     _add_study(sub)
+    _add_export(sub)
     return parser
 
 

@@ -103,6 +103,18 @@ class Run:
         """Number of probe samples."""
         return int(self.labels.shape[0])
 
+    def to_pandas(self, estimators: Sequence[Any] = ("binning",)) -> pd.DataFrame:
+        """The run's tidy MI table (the columns of :func:`infoplane.estimate`, bits).
+
+        A run with activations is estimated with ``estimators`` (registry names or instances); a run
+        captured with ``store="none"`` returns its online estimates.
+        """
+        if not self.activations:
+            return self.estimates_table()
+        from infoplane.analysis.mi_table import estimate  # the analysis layer builds on runs, not the reverse
+
+        return estimate(self, estimators, progress=False)
+
     def estimates_table(self) -> pd.DataFrame:
         """The online estimates as an MI table (the columns of :func:`infoplane.estimate`)."""
         return estimates_frame(self.estimates, self.metadata)

@@ -104,3 +104,20 @@ def test_report_with_two_estimators_and_a_bad_parameter(tmp_path: Path, capsys: 
     assert "ksg (k=4" in report.read_text()
     assert main(["report", str(out), "-o", str(report), "--param", "binning.bins=3"]) == 1
     assert "has no parameters ['bins']" in capsys.readouterr().err
+
+
+def test_export_writes_the_tidy_table(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from infoplane import load_run
+
+    run_path = tmp_path / "run.pt"
+    assert main(["train", "--epochs", "3", "-q", "-o", str(run_path)]) == 0
+    assert main(["export", str(run_path), "--format", "parquet"]) == 0
+    table = pd.read_parquet(tmp_path / "run.parquet")
+    expected = load_run(run_path).to_pandas()
+    pd.testing.assert_frame_equal(table, expected, check_dtype=False)
+    assert len(table) == 3 * 6 and list(table.columns)[-2:] == ["I_XT", "I_TY"]
+    csv = tmp_path / "mi.csv"
+    assert main(["export", str(run_path), "--estimator", "binning", "kde", "-o", str(csv)]) == 0
+    assert set(pd.read_csv(csv)["estimator"]) == {"binning", "kde"}
