@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
+from infoplane.analysis.diagnostics import saturation
 from infoplane.analysis.mi_table import peak_and_drop
 from infoplane.reports.figures import information_plane_figure, mi_vs_epoch_figure, training_figure
 from infoplane.run import Run
@@ -105,6 +106,9 @@ def render_report(
     limits = (1.02 * max(max_xt, float(table["I_XT"].max())), 1.05 * max(max_ty, float(table["I_TY"].max())))
     titles = {name: _short_title(name, table) for name in dict.fromkeys(table["estimator"])}
     plane = information_plane_figure(table, titles=titles, limits=limits)
+    flags = saturation(
+        table, {r.name: r.n_samples for r in runs}, {r.name: dict(r.metadata.get("layer_widths", {})) for r in runs}
+    )
     drops = peak_and_drop(table)
     drops = drops.rename(
         columns={"peak_I_XT": "peak I(X;T)", "final_I_XT": "final I(X;T)", "drop_bits": "drop after peak (bits)"}
@@ -122,6 +126,13 @@ def render_report(
         "<p class='note'>One trajectory per layer; markers coloured by epoch on one shared scale. "
         "Fitting moves a layer up; compression moves it left.</p>",
         figure_html(plane, "information-plane"),
+        "<h2>What the numbers can mean</h2>",
+        (
+            "<p class='note'>Layers flagged because their estimate sits at its ceiling or they are far wider than "
+            "log<sub>2</sub> N:</p>" + table_html(flags[["run", "estimator", "layer", "epochs_at_ceiling", "epochs", "width", "message"]])
+            if len(flags)
+            else "<p class='note'>No layer sits at the log<sub>2</sub> N ceiling or is far wider than log<sub>2</sub> N.</p>"
+        ),
         "<h2>Did I(X;T) fall after its peak?</h2>",
         "<p class='note'>Per run and layer, one seed: the epoch and value of the I(X;T) peak, the final value "
         "and the drop. A single seed carries no uncertainty: compare seeds before calling it compression.</p>",
