@@ -45,3 +45,15 @@ def test_echo_ib_example_rate_equals_the_layers_own_rate() -> None:
     layer_rate = model.echo.last_rate_bits  # the layer's own report for the whole probe batch
     table = infoplane.estimate(tracker.to_run(), ["echo"], progress=False)
     assert table["I_XT"].iloc[0] == pytest.approx(layer_rate, rel=1e-6)
+
+
+def test_cnn_example_tracks_online_and_flags_its_wide_layers(tmp_path: Path) -> None:
+    example = load_example("cnn_digits")
+    run, report = example.main(epochs=4, output=tmp_path / "cnn")  # type: ignore[attr-defined]
+    assert run.activations == {}  # store="none": only numbers were kept
+    assert run.layers == ["act1", "act2", "act3", "output"]
+    assert len(run.estimates) == len(run.epochs) * 4 * 2  # layers × (binning, kde)
+    assert run.metadata["layer_widths"]["act1"] == 8 * 8 * 8
+    page = report.read_text()
+    assert "width 512 is far above log2 N" in page and "cannot show compression" in page
+    assert (tmp_path / "cnn" / "cnn.pt").stat().st_size < 1_000_000
