@@ -57,3 +57,13 @@ def test_cnn_example_tracks_online_and_flags_its_wide_layers(tmp_path: Path) -> 
     page = report.read_text()
     assert "width 512 is far above log2 N" in page and "cannot show compression" in page
     assert (tmp_path / "cnn" / "cnn.pt").stat().st_size < 1_000_000
+
+
+def test_lightning_example_writes_a_run(tmp_path: Path) -> None:
+    pytest.importorskip("lightning.pytorch", reason="the optional 'lightning' extra is not installed")
+    example = load_example("lightning_szt12")
+    run = example.main(epochs=3, output=tmp_path / "run.pt")  # type: ignore[attr-defined]
+    assert run.epochs == [0, 1, 2]
+    assert run.layers == ["net.1", "net.3", "net.5", "net.7", "net.9", "output"]
+    assert run.activations["net.1"].shape == (3, 4096, 10)
+    assert "loss" in run.metrics and (tmp_path / "run.pt").is_file()
