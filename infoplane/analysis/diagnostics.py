@@ -16,8 +16,8 @@ WIDTH_FACTOR = 2.0
 def saturation(
     table: pd.DataFrame, n_samples: Mapping[str, int], widths: Mapping[str, Mapping[str, int]]
 ) -> pd.DataFrame:
-    """Flag layers whose I(X;T) sits at log2 N (every probe sample its own bin or kernel) or whose width
-    is far above log2 N.
+    """Flag layers whose I(X;T) sits at log2 N (every probe sample its own bin or kernel), is 0 at every
+    epoch (a constant layer), or whose width is far above log2 N.
 
     Args:
         table: an MI table.
@@ -38,7 +38,14 @@ def saturation(
             reasons.append(
                 f"I(X;T) sits at log2 N = {ceiling:.2f} bits in {at_ceiling} of {len(group)} epochs: every probe sample "
                 f"is distinguishable, so the value measures the estimator's resolution and the probe size, not "
-                f"what the layer keeps about X, and cannot show compression or its absence there"
+                f"what the layer keeps about X, and cannot show compression or its absence there (try fewer bins, "
+                f"a larger KDE σ², or more probe samples)"
+            )
+        finite = group["I_XT"].dropna()
+        if len(finite) and (finite.abs() < 1e-12).all():
+            reasons.append(
+                "I(X;T) is 0 at every epoch: the layer is constant over the probe set (dead or saturated units), "
+                "so it carries nothing this estimator can see"
             )
         if width > WIDTH_FACTOR * ceiling:
             reasons.append(
@@ -50,7 +57,7 @@ def saturation(
                 {
                     "run": run, "estimator": estimator, "params": params, "layer": layer,
                     "epochs_at_ceiling": at_ceiling, "epochs": len(group), "width": width, "log2_n": ceiling,
-                    "message": "; ".join(reasons) + ". Try fewer bins, a larger KDE σ², or more probe samples.",
+                    "message": "; ".join(reasons) + ".",
                 }
             )  # fmt: skip
     columns = ["run", "estimator", "params", "layer", "epochs_at_ceiling", "epochs", "width", "log2_n", "message"]

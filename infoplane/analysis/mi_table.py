@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,6 +36,9 @@ def estimate(
     progress: bool | None = None,
 ) -> pd.DataFrame:
     """Estimate the information plane of every layer at every logged epoch of each run.
+
+    Epochs whose activations hold NaN or infinite values (diverged training) get NaN estimates and a
+    warning naming run, layer and epoch: a gap, never a number.
 
     An estimator that needs per-sample records beside a layer's output (``requires_aux``, e.g. echo's
     ``log2_scale``) is applied only to the layers that have them.
@@ -82,8 +86,17 @@ def estimate(
                         continue
                     aux = run.aux.get(layer, {})
                     trajectory = [a.float().numpy() for a in run.activations[layer]]
+                    finite = [bool(np.isfinite(t).all()) for t in trajectory]
+                    for epoch, ok in zip(run.epochs, finite):
+                        if not ok:
+                            warnings.warn(
+                                f"run {run.name!r}, layer {layer!r}, epoch {epoch}: NaN or infinite activations "
+                                f"(diverged training); recorded as a gap, not a number",
+                                RuntimeWarning,
+                                stacklevel=2,
+                            )
                     try:
-                        fitted = estimator.fit_trajectory(trajectory)
+                        fitted = estimator.fit_trajectory([t for t, ok in zip(trajectory, finite) if ok])
                     except ValueError as exc:
                         raise ValueError(f"run {run.name!r}, layer {layer!r}: {exc}") from None
                     given = estimator.get_params()
@@ -92,10 +105,13 @@ def estimate(
                     fitted_json = json.dumps(decided, default=_jsonable)
                     for i, (epoch, t) in enumerate(zip(run.epochs, trajectory)):
                         extra = {key: aux[key][i].float().numpy() for key in required}
-                        try:
-                            i_xt, i_ty = fitted.information_plane(x, t, y, **extra)
-                        except ValueError as exc:
-                            raise ValueError(f"run {run.name!r}, layer {layer!r}, epoch {epoch}: {exc}") from None
+                        if not finite[i]:
+                            i_xt = i_ty = float("nan")  # a gap in every figure and table, never a number
+                        else:
+                            try:
+                                i_xt, i_ty = fitted.information_plane(x, t, y, **extra)
+                            except ValueError as exc:
+                                raise ValueError(f"run {run.name!r}, layer {layer!r}, epoch {epoch}: {exc}") from None
                         rows.append(
                             {
                                 "run": run.name,

@@ -28,3 +28,8 @@ def test_a_layer_far_wider_than_log2_n_is_flagged() -> None:
     flags = saturation(table({"conv": [5.0, 5.0]}), {"r": 1797}, {"r": {"conv": 512}})
     assert flags["layer"].tolist() == ["conv"] and "width 512 is far above" in flags.iloc[0]["message"]
     assert saturation(table({"fc": [5.0, 5.0]}), {"r": 1797}, {"r": {"fc": 16}}).empty
+
+
+def test_a_constant_layer_is_noted() -> None:
+    flags = saturation(table({"dead": [0.0, 0.0], "alive": [0.0, 1.0]}), {"r": 100}, {"r": {"dead": 3, "alive": 3}})
+    assert flags["layer"].tolist() == ["dead"] and "constant over the probe set" in flags.iloc[0]["message"]

@@ -53,10 +53,21 @@ def test_peak_and_drop() -> None:
     assert drops.loc[0, ["peak_epoch", "peak_I_XT", "final_I_XT", "drop_bits"]].tolist() == [0, 3.0, 1.25, 1.75]
 
 
-def test_errors_name_the_run_layer_and_epoch() -> None:
+def test_diverged_epochs_are_warned_gaps_not_numbers() -> None:
     run = two_epoch_run()
     run.activations["a"][1, 2, 0] = float("nan")
-    with pytest.raises(ValueError, match="run 'toy', layer 'a'.*NaN"):
-        estimate(run, ["binning"], progress=False)
+    with pytest.warns(RuntimeWarning, match="run 'toy', layer 'a', epoch 5: NaN or infinite"):
+        table = estimate(run, [Binning(n_bins=2)], progress=False)
+    # epoch 0 is still estimated, over the range of the finite epochs only: [0, 1] → bins {0}, {0.5, 0.9, 1}
+    assert table["I_XT"].iloc[0] == pytest.approx(-(0.25 * np.log2(0.25) + 0.75 * np.log2(0.75)))
+    assert np.isnan(table["I_XT"].iloc[1]) and np.isnan(table["I_TY"].iloc[1])
+    assert json.loads(table["fitted"].iloc[0]) == {"range": [0.0, 1.0]}
+
+
+def test_errors_name_the_run_layer_and_epoch() -> None:
+    from infoplane.estimators import get
+
+    with pytest.raises(ValueError, match="run 'toy', layer 'a', epoch 0:"):
+        estimate(two_epoch_run(), [get("ksg", k=10)], progress=False)  # 4 samples cannot have 10 neighbours
     with pytest.raises(ValueError, match="estimators is empty"):
         estimate(two_epoch_run(), [], progress=False)
