@@ -403,7 +403,7 @@ def _train_demo_runs(folder: Path, epochs: int, seed: int, workers: int, progres
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from infoplane.analysis import peak_and_drop
+    from infoplane.analysis import per_run_phases
 
     started = time.perf_counter()
     folder = Path(args.output)
@@ -411,7 +411,7 @@ def _demo(args: argparse.Namespace) -> int:
     progress = False if args.quiet else None
     paths = _train_demo_runs(folder, args.epochs, args.seed, args.workers, progress)
     report, table = make_report(paths, folder / "report.html", progress=progress, csv=folder / "mi.csv")
-    drops = peak_and_drop(table)
+    drops = per_run_phases(table)
     print(f"\nreport: {report.resolve()}")
     print(f"runs:   {', '.join(str(p) for p in paths)}")
     print(
@@ -426,7 +426,7 @@ def _demo(args: argparse.Namespace) -> int:
         for row in hidden.itertuples():
             print(
                 f"    layer {row.layer:>3}: peak {row.peak_I_XT:6.3f} bits at epoch {row.peak_epoch:>5}, "
-                f"final {row.final_I_XT:6.3f} bits, fell {row.drop_bits:6.3f} bits"
+                f"final {row.final_I_XT:6.3f} bits, fell {row.delta_bits:6.3f} bits"
             )
     print(f"\ndone in {time.perf_counter() - started:.0f} s; open the report in a browser (it works offline).")
     return 0

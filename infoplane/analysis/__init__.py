@@ -2,6 +2,6 @@
 
 from infoplane.analysis.compression import bootstrap_mean_interval, compression, per_run_phases
 from infoplane.analysis.diagnostics import saturation
-from infoplane.analysis.mi_table import COLUMNS, estimate, peak_and_drop
+from infoplane.analysis.mi_table import COLUMNS, estimate
 
-__all__ = ["COLUMNS", "bootstrap_mean_interval", "compression", "estimate", "peak_and_drop", "per_run_phases", "saturation"]
+__all__ = ["COLUMNS", "bootstrap_mean_interval", "compression", "estimate", "per_run_phases", "saturation"]

@@ -131,32 +131,6 @@ def estimate(
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def peak_and_drop(table: pd.DataFrame) -> pd.DataFrame:
-    """Per run, estimator and layer: the epoch and value of the I(X;T) peak, the final value, and
-    the drop after the peak, ``peak − final`` in bits (SCIENCE.md §5, one run).
-
-    Returns:
-        A DataFrame with columns run, activation, estimator, layer, layer_index, peak_epoch, peak_I_XT,
-        final_I_XT, drop_bits.
-    """
-    rows = []
-    keys = ["run", "activation", "estimator", "layer", "layer_index"]
-    for key, group in table.sort_values("epoch").groupby(keys, sort=False, dropna=False):
-        peak = int(np.argmax(group["I_XT"].to_numpy()))
-        peak_value = float(group["I_XT"].iloc[peak])
-        final = float(group["I_XT"].iloc[-1])
-        rows.append(
-            dict(zip(keys, key))
-            | {
-                "peak_epoch": int(group["epoch"].iloc[peak]),
-                "peak_I_XT": peak_value,
-                "final_I_XT": final,
-                "drop_bits": peak_value - final,
-            }
-        )
-    return pd.DataFrame(rows).sort_values(["run", "estimator", "layer_index"], ignore_index=True)
-
-
 def _jsonable(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()

@@ -15,7 +15,7 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from infoplane.analysis.diagnostics import saturation
-from infoplane.analysis.mi_table import peak_and_drop
+from infoplane.analysis.compression import per_run_phases
 from infoplane.reports.figures import information_plane_figure, mi_vs_epoch_figure, training_figure
 from infoplane.run import Run
 
@@ -109,9 +109,14 @@ def render_report(
     flags = saturation(
         table, {r.name: r.n_samples for r in runs}, {r.name: dict(r.metadata.get("layer_widths", {})) for r in runs}
     )
-    drops = peak_and_drop(table)
+    drops = per_run_phases(table).drop(columns=["seed", "params"])
     drops = drops.rename(
-        columns={"peak_I_XT": "peak I(X;T)", "final_I_XT": "final I(X;T)", "drop_bits": "drop after peak (bits)"}
+        columns={
+            "peak_I_XT": "peak I(X;T)",
+            "final_I_XT": "final I(X;T)",
+            "delta_bits": "drop after peak (bits)",
+            "fit_rise_bits": "rise of I(T;Y) (bits)",
+        }
     )
     estimator_list = "".join(
         f"<li><code>{html.escape(descriptions.get(name, name))}</code></li>" for name in dict.fromkeys(table["estimator"])

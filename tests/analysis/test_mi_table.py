@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from infoplane import Run, estimate
-from infoplane.analysis import COLUMNS, peak_and_drop
+from infoplane.analysis import COLUMNS
 from infoplane.estimators import Binning
 
 
@@ -44,13 +44,6 @@ def test_a_fixed_range_is_respected_per_epoch() -> None:
     # Epoch 0 with [0, 1]: 0, 0.5→bin 1, 0.9, 1.0 → H of (1/4, 3/4).
     h = -(0.25 * np.log2(0.25) + 0.75 * np.log2(0.75))
     assert table["I_XT"].tolist() == pytest.approx([h, h])
-
-
-def test_peak_and_drop() -> None:
-    table = estimate(two_epoch_run(), ["binning"], progress=False)
-    table.loc[:, "I_XT"] = [3.0, 1.25]
-    drops = peak_and_drop(table)
-    assert drops.loc[0, ["peak_epoch", "peak_I_XT", "final_I_XT", "drop_bits"]].tolist() == [0, 3.0, 1.25, 1.75]
 
 
 def test_diverged_epochs_are_warned_gaps_not_numbers() -> None:
