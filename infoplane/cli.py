@@ -34,6 +34,16 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescription
     pass
 
 
+def _add_param_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME.KEY=VALUE",
+        help="a parameter of one estimator, e.g. kde.noise_variance=0.1 or mine.steps=2000 (repeatable)",
+    )
+
+
 def _add_train(sub: Any) -> None:
     p = sub.add_parser(
         "train",
@@ -76,13 +86,7 @@ def _add_report(sub: Any) -> None:
         default=None,
         help="binning: fixed range for every layer (default: each layer's range over all logged epochs)",
     )
-    p.add_argument(
-        "--param",
-        action="append",
-        default=[],
-        metavar="NAME.KEY=VALUE",
-        help="a parameter of one estimator, e.g. kde.noise_variance=0.1 or mine.steps=2000 (repeatable)",
-    )
+    _add_param_option(p)
     p.add_argument("--csv", default=None, help="also write the MI table to this CSV file")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_report)
@@ -117,7 +121,7 @@ def _add_export(sub: Any) -> None:
     p.add_argument("run", help="run file")
     p.add_argument("--format", choices=["csv", "parquet"], default="csv", help="table format")
     p.add_argument("--estimator", nargs="+", default=["binning"], help="estimators, by registry name")
-    p.add_argument("--param", action="append", default=[], metavar="NAME.KEY=VALUE", help="an estimator parameter")
+    _add_param_option(p)
     p.add_argument("-o", "--output", default=None, help="output file (default: the run's name with the format's suffix)")
     p.set_defaults(func=_export)
 
@@ -152,7 +156,7 @@ def _add_bench(sub: Any) -> None:
     p.add_argument("--n", type=int, default=4096, help="samples per task and seed")
     p.add_argument("--seeds", type=int, default=5, help="seeds per pair")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel processes")
-    p.add_argument("--param", action="append", default=[], metavar="NAME.KEY=VALUE", help="an estimator parameter")
+    _add_param_option(p)
     p.add_argument("--list", action="store_true", help="list the tasks with their truth and exit")
     p.add_argument("-o", "--output", default="bench", help="folder for results.csv and bench.html")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
