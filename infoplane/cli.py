@@ -16,7 +16,8 @@ from typing import Any
 from infoplane._version import __version__
 
 EXAMPLES = {
-    "train": "examples:\n  infoplane train --data szt12 --activation tanh --epochs 8000 --seed 0 -o tanh.pt",
+    "train": "examples:\n  infoplane train --data szt12 --activation tanh --epochs 8000 --seed 0 -o tanh.pt\n"
+    "  infoplane train --activation tanh --epochs 8000 -o tanh.pt --resume   # after an interruption",
     "report": "examples:\n  infoplane report tanh.pt relu.pt -o report.html\n"
     "  infoplane report relu.pt --bins 100 --strategy adaptive -o relu-adaptive.html\n"
     "  infoplane report tanh.pt --estimator binning kde ksg --param kde.noise_variance=0.1",
@@ -60,6 +61,9 @@ def _add_train(sub: Any) -> None:
     p.add_argument("--batch-size", type=int, default=256, help="minibatch size")
     p.add_argument("--log-points", type=int, default=274, help="points of the log-spaced capture schedule")
     p.add_argument("-o", "--output", default="run.pt", help="run file to write")
+    p.add_argument(
+        "--resume", action="store_true", help="continue an interrupted run from its checkpoint (OUTPUT.ckpt)"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_train)
 
@@ -265,14 +269,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _train(args: argparse.Namespace) -> int:
     from infoplane.experiments import Experiment, TrainConfig, run_experiment
+    from infoplane.experiments.training import Checkpoint
 
+    output = Path(args.output)
+    checkpoint = Checkpoint(output.with_name(output.name + ".ckpt"), output)
+    if checkpoint.path.exists() and not args.resume:
+        raise ValueError(
+            f"{checkpoint.path} holds an interrupted run: pass --resume to continue it, or delete it to start over"
+        )
+    if args.resume and not checkpoint.path.exists():
+        raise ValueError(f"--resume: no checkpoint {checkpoint.path} to resume from")
     config = TrainConfig(
         epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, seed=args.seed, log_points=args.log_points
     )
     experiment = Experiment(data=args.data, activation=args.activation, config=config)
     started = time.perf_counter()
-    run = run_experiment(experiment, progress=False if args.quiet else None)
-    path = run.save(args.output)
+    run = run_experiment(experiment, progress=False if args.quiet else None, checkpoint=checkpoint)
+    path = run.save(output)
+    checkpoint.path.unlink(missing_ok=True)  # finished: nothing left to resume
     print(
         f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB): {len(run.epochs)} logged epochs, layers {run.layers}, "
         f"final test accuracy {run.metrics['test_accuracy'][-1]:.3f}, {time.perf_counter() - started:.1f} s"

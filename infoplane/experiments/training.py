@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -12,7 +15,7 @@ from tqdm.auto import tqdm
 
 from infoplane.experiments import datasets, models
 from infoplane.hooks import Tracker, log_spaced_epochs
-from infoplane.run import Run
+from infoplane.run import Run, load_run
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,59 @@ class TrainConfig:
             raise ValueError(f"train_fraction must lie in (0, 1], got {self.train_fraction}")
         if self.batch_size < 1 or self.lr <= 0:
             raise ValueError("batch_size must be ≥ 1 and lr > 0")
+
+
+class Checkpoint:
+    """Where an interrupted :func:`train` resumes from: the training state and the run so far.
+
+    Two files, each written atomically: ``path`` (model, optimizer and minibatch-generator state, the
+    epoch; plain tensors and containers, loaded with ``weights_only=True``) and ``run_path`` (the
+    tracker's captures, a normal run file). Saved at logged epochs, at most every ``every_s`` seconds,
+    and at the last one.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], run_path: str | os.PathLike[str], every_s: float = 60.0) -> None:
+        self.path = Path(path)
+        self.run_path = Path(run_path)
+        self.every_s = every_s
+        self._last = time.monotonic()
+
+    def restore(
+        self, model: nn.Module, optimizer: torch.optim.Optimizer, generator: torch.Generator, tracker: Tracker | None
+    ) -> int:
+        """Load the state if a checkpoint exists; returns the first epoch still to train (0 if none)."""
+        if not self.path.is_file():
+            return 0
+        try:
+            state = torch.load(self.path, map_location="cpu", weights_only=True)
+        except Exception as exc:  # noqa: BLE001 - any unreadable checkpoint gets the same clear message
+            raise ValueError(f"{self.path}: unreadable checkpoint ({type(exc).__name__}); delete it to start over") from None
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        generator.set_state(state["generator"])
+        if tracker is not None:
+            tracker.resume_from(load_run(self.run_path), through_epoch=int(state["epoch"]))
+        return int(state["epoch"]) + 1
+
+    def maybe_save(
+        self,
+        epoch: int,
+        model: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        generator: torch.Generator,
+        tracker: Tracker | None,
+        *,
+        last: bool = False,
+    ) -> None:
+        if not last and time.monotonic() - self._last < self.every_s:
+            return
+        if tracker is not None:
+            tracker.to_run().save(self.run_path)
+        state = {"epoch": epoch, "model": model.state_dict(), "optimizer": optimizer.state_dict(), "generator": generator.get_state()}
+        tmp = self.path.with_name(f".{self.path.name}.tmp")
+        torch.save(state, tmp)
+        os.replace(tmp, self.path)
+        self._last = time.monotonic()
 
 
 @dataclass(frozen=True)
@@ -88,6 +144,7 @@ def train(
     log_epochs: Sequence[int] | None = None,
     progress: bool | None = None,
     on_epoch: Callable[[int], None] | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> Split:
     """Train ``model`` with Adam and cross-entropy; capture with ``tracker`` at the logged epochs.
 
@@ -104,6 +161,9 @@ def train(
         log_epochs: epochs to capture; ``log_spaced_epochs(config.epochs, config.log_points)`` by default.
         progress: show a progress bar (``None``: only when writing to a terminal).
         on_epoch: called with each finished epoch index.
+        checkpoint: save the training state (and the tracker's run) at logged epochs, at most every
+            ``checkpoint.every_s`` seconds; if its file exists, training resumes after the saved epoch
+            and ends exactly as an uninterrupted run would.
 
     Returns:
         The split used.
@@ -118,7 +178,11 @@ def train(
     optimizer = make_adam(model, config.lr)
     generator = torch.Generator().manual_seed(config.seed + 1)
     n_train = len(x_train)
-    bar = tqdm(range(config.epochs), desc="training", unit="epoch", disable=None if progress is None else not progress)
+    first = checkpoint.restore(model, optimizer, generator, tracker) if checkpoint is not None else 0
+    bar = tqdm(
+        range(first, config.epochs), desc="training", unit="epoch", initial=first, total=config.epochs,
+        disable=None if progress is None else not progress,
+    )  # fmt: skip
     for epoch in bar:
         model.train()
         order = torch.randperm(n_train, generator=generator).to(device)
@@ -141,6 +205,8 @@ def train(
                 test_accuracy=test_accuracy,
             )
             bar.set_postfix(loss=f"{train_loss:.3f}", test_acc=f"{test_accuracy:.3f}", refresh=False)
+            if checkpoint is not None:
+                checkpoint.maybe_save(epoch, model, optimizer, generator, tracker, last=epoch == config.epochs - 1)
         if on_epoch is not None:
             on_epoch(epoch)
     return split
@@ -170,12 +236,13 @@ def run_experiment(
     *,
     progress: bool | None = None,
     on_epoch: Callable[[int], None] | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> Run:
     """Train the experiment's network from its seed, capturing every activation layer and the output.
 
     The probe set is the whole data set (the MI of the 12-bit experiment is computed on all 4096
-    samples). ``progress`` and ``on_epoch`` are passed to :func:`train`. Returns the run, with the
-    experiment written into its metadata.
+    samples). ``progress``, ``on_epoch`` and ``checkpoint`` are passed to :func:`train`. Returns the run,
+    with the experiment written into its metadata.
     """
     x, y = datasets.load(experiment.data, experiment.data_dir)
     config = experiment.config
@@ -191,5 +258,5 @@ def run_experiment(
         "optimizer": "Adam",
     }
     with Tracker(model, x, y, metadata=metadata) as tracker:
-        train(model, x, y, config, tracker=tracker, progress=progress, on_epoch=on_epoch)
+        train(model, x, y, config, tracker=tracker, progress=progress, on_epoch=on_epoch, checkpoint=checkpoint)
         return tracker.to_run()

@@ -252,6 +252,28 @@ class Tracker:
                 )
         return rows
 
+    def resume_from(self, run: Run, through_epoch: int | None = None) -> None:
+        """Continue a tracker from a saved run (its captures up to ``through_epoch``, all by default).
+
+        Raises:
+            ValueError: the run records other layers, or this tracker has captured already.
+        """
+        if self.epochs:
+            raise ValueError("resume_from needs a tracker that has not captured yet")
+        if list(run.layers) != self.layers:
+            raise ValueError(f"the run records layers {run.layers}, this tracker {self.layers}: not the same network")
+        keep = [i for i, e in enumerate(run.epochs) if through_epoch is None or e <= through_epoch]
+        self.epochs = [run.epochs[i] for i in keep]
+        self.metrics = [{k: v[i] for k, v in run.metrics.items() if v[i] == v[i]} for i in keep]
+        for name in self.layers:
+            if run.activations:
+                self._activations[name] = [run.activations[name][i].clone() for i in keep]
+        for name, records in run.aux.items():
+            self._aux[name] = {k: [v[i].clone() for i in keep] for k, v in records.items()}
+        kept = set(self.epochs)
+        self._estimates = [row for row in run.estimates if row["epoch"] in kept]
+        self._widths = dict(run.metadata.get("layer_widths", {}))
+
     def estimates(self) -> pd.DataFrame:
         """The online estimates so far, with the columns of :func:`infoplane.estimate` (bits)."""
         return estimates_frame(self._estimates, self.metadata)
