@@ -126,6 +126,11 @@ class Tracker:
             epochs, as the offline :func:`infoplane.estimate` does with the run's overall range).
         store: what is kept of the activations: ``"float32"``, ``"float16"`` (overrides ``dtype``) or
             ``"none"`` (only the online estimates; needs ``estimators``).
+        probe_size: use a fixed random subset of this many probe samples (seeded by ``probe_seed``),
+            to bound memory and estimation time on big data sets.
+        layer_budget_mb: most memory one layer's stored activations may take. A layer whose single
+            capture is larger fails at the first capture, with what to change; one whose captures add
+            up to more gets a warning once.
 
     Example:
         >>> with Tracker(model, x_probe, y_probe) as tracker:
@@ -149,10 +154,23 @@ class Tracker:
         metadata: Mapping[str, Any] | None = None,
         estimators: Sequence[str | Estimator] = (),
         store: Literal["float32", "float16", "none"] | None = None,
+        probe_size: int | None = None,
+        probe_seed: int = 0,
+        layer_budget_mb: float = 1024.0,
     ) -> None:
         self.model = model
         self.inputs = _as_probe_inputs(inputs)
         self.labels = _as_labels(labels, len(self.inputs))
+        if probe_size is not None:
+            if not 2 <= probe_size <= len(self.inputs):
+                raise ValueError(f"probe_size must lie in [2, {len(self.inputs)}] (the probe set's size), got {probe_size}")
+            chosen = torch.randperm(len(self.inputs), generator=torch.Generator().manual_seed(probe_seed))[:probe_size]
+            chosen = chosen.sort().values
+            self.inputs, self.labels = self.inputs[chosen], self.labels[chosen]
+        if layer_budget_mb <= 0:
+            raise ValueError(f"layer_budget_mb must be positive, got {layer_budget_mb}")
+        self.layer_budget_mb = float(layer_budget_mb)
+        self._over_budget_warned: set[str] = set()
         self.selection = LayerSelection.resolve(model, layers)
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
@@ -215,12 +233,35 @@ class Tracker:
         if not self.keep_activations:
             return on_device  # store="none": nothing is copied off the model's device
         captured = {name: acts.to(device="cpu", dtype=self.dtype) for name, acts in on_device.items()}
+        self._check_budget(captured)
         for name, acts in captured.items():
             self._activations[name].append(acts)
         for name, records in aux.items():
             for key, tensor in records.items():
                 self._aux.setdefault(name, {}).setdefault(key, []).append(tensor.to(device="cpu", dtype=self.dtype))
         return captured
+
+    def _check_budget(self, captured: Mapping[str, torch.Tensor]) -> None:
+        for name, acts in captured.items():
+            one = acts.numel() * acts.element_size() / 2**20
+            held = one * (len(self._activations[name]) + 1)
+            advice = (
+                "pass probe_size= (fewer samples), store='float16' (half the memory), or estimators=[...] with "
+                "store='none' (keep only the numbers)"
+            )
+            if one > self.layer_budget_mb:
+                raise MemoryError(
+                    f"layer {name!r} takes {one:.0f} MB per capture ({acts.shape[0]} samples × {acts.shape[1]} units × "
+                    f"{acts.element_size()} B), over layer_budget_mb={self.layer_budget_mb:g}: {advice}"
+                )
+            if held > self.layer_budget_mb and name not in self._over_budget_warned:
+                self._over_budget_warned.add(name)
+                warnings.warn(
+                    f"layer {name!r} now holds {held:.0f} MB of activations, over layer_budget_mb="
+                    f"{self.layer_budget_mb:g}; captures continue, but consider: {advice}",
+                    ResourceWarning,
+                    stacklevel=3,
+                )
 
     def _estimate_online(
         self, epoch: int, activations: Mapping[str, torch.Tensor], aux: Mapping[str, Mapping[str, torch.Tensor]]

@@ -85,3 +85,24 @@ def test_an_estimate_that_fails_online_is_a_warned_gap_not_a_number() -> None:
     assert all("epoch 0" in str(w.message) and "NaN" in str(w.message) for w in warned)
     table = tracker.estimates()
     assert table["I_XT"].isna().all()  # every layer downstream of the NaN weight
+
+
+def test_probe_size_takes_a_fixed_subset() -> None:
+    x, y = probe()
+    a = Tracker(tanh_net(), x, y, probe_size=100, probe_seed=3)
+    b = Tracker(tanh_net(), x, y, probe_size=100, probe_seed=3)
+    assert len(a.inputs) == 100 and torch.equal(a.inputs, b.inputs) and torch.equal(a.labels, b.labels)
+    with pytest.raises(ValueError, match="probe_size must lie in"):
+        Tracker(tanh_net(), x, y, probe_size=1)
+
+
+def test_layer_memory_budget() -> None:
+    x, y = probe()  # 1024 samples: layer "1" is 1024 × 6 × 4 B = 24 kB per capture
+    with pytest.raises(MemoryError, match=r"layer '1' takes .* per capture .* probe_size=.*store='float16'"):
+        Tracker(tanh_net(), x, y, layer_budget_mb=0.01).capture(0)
+    tracker = Tracker(tanh_net(), x, y, layer_budget_mb=0.05)
+    tracker.capture(0)
+    with pytest.warns(ResourceWarning, match="layer '1' now holds"):
+        tracker.capture(1)
+        tracker.capture(2)
+    assert tracker.epochs == [0, 1, 2]  # nothing lost: captures go on after the warning
