@@ -214,6 +214,7 @@ def _add_study(sub: Any) -> None:
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel processes (batches of seeds)")
     p.add_argument("--ray", default=None, metavar="ADDRESS", help="run the jobs on this Ray cluster ('local': start one here)")
     p.add_argument("--device", default="cpu", help="where networks train; 'cuda' makes each Ray job ask for a GPU")
+    p.add_argument("--resume", action="store_true", help="reuse the runs an interrupted study already saved in OUTPUT/runs")
     p.add_argument("-o", "--output", default="study", help="output folder")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_study)
@@ -231,7 +232,9 @@ def _study(args: argparse.Namespace) -> int:
     )  # fmt: skip
     started = time.perf_counter()
     folder = Path(args.output)
-    table, verdicts = run_study(config, folder, progress=False if args.quiet else None, ray_address=args.ray)
+    table, verdicts = run_study(
+        config, folder, progress=False if args.quiet else None, ray_address=args.ray, resume=args.resume
+    )
     table.to_csv(folder / "mi_table.csv", index=False)
     table.to_parquet(folder / "mi_table.parquet", index=False)
     verdicts.to_csv(folder / "compression.csv", index=False)

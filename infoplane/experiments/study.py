@@ -8,8 +8,8 @@ the verdict depends on the activation (Saxe et al. 2018) and on the estimator an
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from infoplane.analysis import compression, estimate
 from infoplane.estimators import Estimator
 from infoplane.experiments.batched import run_seeds
 from infoplane.experiments.training import Experiment, TrainConfig
-from infoplane.run import Run
+from infoplane.run import Run, load_run
 
 #: Hidden widths per data set (the 12-bit network; Saxe et al.'s MNIST network; a small one for digits).
 HIDDEN = {"szt12": (10, 7, 5, 4, 3), "mnist": (1024, 20, 20, 20), "digits": (32, 16, 8, 4)}
@@ -80,12 +80,16 @@ def settings_for(run: Run, config: StudyConfig) -> list[Estimator]:
     return chosen
 
 
-def _study_job(config: StudyConfig, activation: str, seeds: list[int]) -> tuple[list[Run], pd.DataFrame]:
-    """One job: train a batch of seeds of one activation and estimate every setting on each run."""
+def _study_job(
+    config: StudyConfig, activation: str, seeds: list[int], runs: list[Run] | None = None
+) -> tuple[list[Run], pd.DataFrame]:
+    """One job: train a batch of seeds of one activation (unless its ``runs`` are given, when resuming)
+    and estimate every setting on each run."""
     import torch
 
     torch.set_num_threads(1)
-    runs = run_seeds(config.experiment(activation), seeds, progress=False, device=config.device)
+    if runs is None:
+        runs = run_seeds(config.experiment(activation), seeds, progress=False, device=config.device)
     tables = [estimate(run, settings_for(run, config), progress=False) for run in runs]
     return runs, pd.concat(tables, ignore_index=True)
 
@@ -95,16 +99,23 @@ def _chunks(seeds: Sequence[int], parts: int) -> list[list[int]]:
     return [list(seeds[i::parts]) for i in range(parts)]
 
 
-Job = tuple[StudyConfig, str, list[int]]
+Job = tuple[StudyConfig, str, list[int], "list[Run] | None"]
+Result = tuple[list[Run], pd.DataFrame]
 
 
-def _map_local(jobs: list[Job], workers: int, disable: bool | None) -> list[tuple[list[Run], pd.DataFrame]]:
+def _map_local(jobs: list[Job], workers: int, disable: bool | None, done: Callable[[Result], None]) -> list[Result]:
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_study_job, *job) for job in jobs]
-        return [f.result() for f in tqdm(futures, desc="train + estimate", unit="job", disable=disable)]
+        futures = {pool.submit(_study_job, *job): i for i, job in enumerate(jobs)}
+        results: dict[int, Result] = {}
+        for future in tqdm(as_completed(futures), total=len(jobs), desc="train + estimate", unit="job", disable=disable):
+            results[futures[future]] = future.result()
+            done(results[futures[future]])  # saved as soon as a job ends: an interruption loses only running jobs
+        return [results[i] for i in range(len(jobs))]
 
 
-def _map_ray(jobs: list[Job], address: str, gpus: float, disable: bool | None) -> list[tuple[list[Run], pd.DataFrame]]:
+def _map_ray(
+    jobs: list[Job], address: str, gpus: float, disable: bool | None, done: Callable[[Result], None]
+) -> list[Result]:
     """The same jobs on a Ray cluster (``address``; ``"local"`` starts one here). Results come back to
     this process, so no shared file system is assumed."""
     try:
@@ -120,6 +131,7 @@ def _map_ray(jobs: list[Job], address: str, gpus: float, disable: bool | None) -
         results = []
         for ref in tqdm(refs, desc="train + estimate (ray)", unit="job", disable=disable):
             results.append(ray.get(ref))
+            done(results[-1])
         return results
     finally:
         if started:
@@ -127,28 +139,44 @@ def _map_ray(jobs: list[Job], address: str, gpus: float, disable: bool | None) -
 
 
 def run_study(
-    config: StudyConfig, folder: str | Path, *, progress: bool | None = None, ray_address: str | None = None
+    config: StudyConfig,
+    folder: str | Path,
+    *,
+    progress: bool | None = None,
+    ray_address: str | None = None,
+    resume: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Train every (activation, seed), estimate every setting, and return (MI table, compression table).
 
     Jobs are batches of seeds of one activation (one batch per worker), so ten seeds cost about as much
     as two or three alone; they run in a local process pool, or on a Ray cluster at ``ray_address``
     (``"local"``: a Ray instance started here), each asking for a GPU when ``config.device`` is CUDA.
-    The runs are saved under ``folder/runs``.
+    The runs are saved under ``folder/runs`` as each job ends; with ``resume``, a job whose runs are all
+    there is not trained again (its runs are loaded and estimated), so an interrupted study continues
+    where it stopped.
     """
     folder = Path(folder)
     runs_dir = folder / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
     seeds = list(range(config.seeds))
     disable = None if progress is None else not progress
-    jobs: list[Job] = [(config, a, chunk) for a in config.activations for chunk in _chunks(seeds, config.workers)]
+    def path(activation: str, seed: int) -> Path:
+        return runs_dir / f"{config.data}-{activation}-seed{seed}.pt"
+
+    def save(result: Result) -> None:
+        for run in result[0]:
+            run.save(path(str(run.metadata["activation"]), int(run.metadata["seed"])))
+
+    jobs: list[Job] = []
+    for activation in config.activations:
+        for chunk in _chunks(seeds, config.workers):
+            saved = [path(activation, seed) for seed in chunk]
+            done_before = resume and all(p.is_file() for p in saved)
+            jobs.append((config, activation, chunk, [load_run(p) for p in saved] if done_before else None))
     if ray_address is None:
-        results = _map_local(jobs, config.workers, disable)
+        results = _map_local(jobs, config.workers, disable, save)
     else:
-        results = _map_ray(jobs, ray_address, 1.0 if config.device.startswith("cuda") else 0.0, disable)
-    for runs, _ in results:
-        for run in runs:
-            run.save(runs_dir / f"{config.data}-{run.metadata['activation']}-seed{run.metadata['seed']}.pt")
+        results = _map_ray(jobs, ray_address, 1.0 if config.device.startswith("cuda") else 0.0, disable, save)
     table = pd.concat([t for _, t in results], ignore_index=True)
     order = {a: i for i, a in enumerate(config.activations)}
     table = table.sort_values(["activation", "seed", "estimator", "params", "layer_index", "epoch"],

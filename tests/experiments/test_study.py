@@ -67,3 +67,17 @@ def test_the_shared_mnist_test_set(shared_data: Path) -> None:
     x, y = datasets.mnist(shared_data / "mnist")
     assert x.shape == (10_000, 784) and y[:5].tolist() == [7, 2, 1, 0, 4]
     assert np.bincount(y.numpy()).tolist()[:3] == [980, 1135, 1032]
+
+
+def test_resumed_study_reuses_saved_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from infoplane.experiments import study
+
+    config = StudyConfig(seeds=2, epochs=3, bins=(30,), adaptive_bins=0, kde_variances=(), workers=1, activations=("tanh",))
+    first, _ = study.run_study(config, tmp_path, progress=False)
+
+    def no_training(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a resumed study must not train runs it already has")
+
+    monkeypatch.setattr(study, "run_seeds", no_training)
+    again, _ = study.run_study(config, tmp_path, progress=False, resume=True)
+    pd.testing.assert_frame_equal(first, again)
