@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -260,6 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'infoplane COMMAND --help' for a command's options and examples.",
     )
     parser.add_argument("--version", action="version", version=f"infoplane {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="on failure, print the full traceback")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_train(sub)
     _add_report(sub)
@@ -461,7 +463,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
-    except (RunFileError, ValueError, FileNotFoundError) as exc:
+    except (RunFileError, ValueError, FileNotFoundError, MemoryError) as exc:
+        if args.verbose:
+            traceback.print_exc()
         print(f"infoplane {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -49,7 +49,7 @@ def test_echo_ib_example_rate_equals_the_layers_own_rate() -> None:
 
 def test_cnn_example_tracks_online_and_flags_its_wide_layers(tmp_path: Path) -> None:
     example = load_example("cnn_digits")
-    run, report = example.main(epochs=4, output=tmp_path / "cnn")  # type: ignore[attr-defined]
+    run, report, _ = example.main(epochs=4, output=tmp_path / "cnn")  # type: ignore[attr-defined]
     assert run.activations == {}  # store="none": only numbers were kept
     assert run.layers == ["act1", "act2", "act3", "output"]
     assert len(run.estimates) == len(run.epochs) * 4 * 2  # layers × (binning, kde)
