@@ -93,6 +93,7 @@ def _add_report(sub: Any) -> None:
     )
     _add_param_option(p)
     p.add_argument("--csv", default=None, help="also write the MI table to this CSV file")
+    p.add_argument("--png", action="store_true", help="also write each figure as PNG (needs kaleido and a Chromium)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_report)
 
@@ -378,6 +379,16 @@ def _report(args: argparse.Namespace) -> int:
         csv=args.csv,
     )
     print(f"wrote {path.resolve()} ({len(table)} estimates)")
+    if args.png:
+        from infoplane.reports.page import write_pngs
+        from infoplane.run import load_run
+
+        try:
+            pngs = write_pngs(path, table, [load_run(p) for p in args.runs])
+        except RuntimeError as exc:
+            print(f"infoplane report: {exc}; the HTML report was written", file=sys.stderr)
+            return 1
+        print("wrote " + ", ".join(str(p) for p in pngs))
     return 0
 
 

@@ -121,3 +121,20 @@ def test_export_writes_the_tidy_table(tmp_path: Path) -> None:
     csv = tmp_path / "mi.csv"
     assert main(["export", str(run_path), "--estimator", "binning", "kde", "-o", str(csv)]) == 0
     assert set(pd.read_csv(csv)["estimator"]) == {"binning", "kde"}
+
+
+def test_png_without_a_browser_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import plotly.graph_objects as go
+
+    def no_browser(self: object, *args: object, **kwargs: object) -> None:
+        raise RuntimeError("Kaleido requires Google Chrome to be installed.")
+
+    monkeypatch.setattr(go.Figure, "write_image", no_browser)
+    run = tmp_path / "run.pt"
+    assert main(["train", "--epochs", "2", "-q", "-o", str(run)]) == 0
+    assert main(["report", str(run), "-q", "--png", "-o", str(tmp_path / "r.html")]) == 1
+    err = capsys.readouterr().err
+    assert "--png needs kaleido and a Chrome or Chromium" in err and "the HTML report was written" in err
+    assert (tmp_path / "r.html").is_file()

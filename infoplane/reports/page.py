@@ -84,6 +84,42 @@ def figure_html(fig: Any, div_id: str) -> str:
     return pio.to_html(fig, full_html=False, include_plotlyjs=False, div_id=div_id, config={"displaylogo": False})
 
 
+def report_figures(table: pd.DataFrame, runs: Sequence[Run]) -> dict[str, Any]:
+    """The report's figures by id: ``information-plane``, ``mi-vs-epoch``, ``training``."""
+    if table.empty:
+        raise ValueError("the MI table is empty: nothing to report")
+    max_xt = max(np.log2(r.n_samples) for r in runs)
+    max_ty = max(label_entropy_bits(r.labels.numpy()) for r in runs)
+    limits = (1.02 * max(max_xt, float(table["I_XT"].max())), 1.05 * max(max_ty, float(table["I_TY"].max())))
+    titles = {name: _short_title(name, table) for name in dict.fromkeys(table["estimator"])}
+    return {
+        "information-plane": information_plane_figure(table, titles=titles, limits=limits),
+        "mi-vs-epoch": mi_vs_epoch_figure(table),
+        "training": training_figure({r.name: r.metrics for r in runs}, {r.name: r.epochs for r in runs}),
+    }
+
+
+def write_pngs(path: str | os.PathLike[str], table: pd.DataFrame, runs: Sequence[Run]) -> list[Path]:
+    """Each report figure as ``{stem}-{figure}.png`` beside ``path``, through kaleido and a Chromium.
+
+    Raises:
+        RuntimeError: kaleido is not installed or finds no Chrome/Chromium; the message says what to install.
+    """
+    path = Path(path)
+    written = []
+    for name, fig in report_figures(table, runs).items():
+        target = path.with_name(f"{path.stem}-{name}.png")
+        try:
+            fig.write_image(target, width=1400, height=int(fig.layout.height or 500))
+        except Exception as exc:  # noqa: BLE001 - kaleido reports a missing browser in several ways
+            raise RuntimeError(
+                f"--png needs kaleido and a Chrome or Chromium: pip install 'infoplane[png]' and apt-get install "
+                f"chromium ({type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''})"
+            ) from None
+        written.append(target)
+    return written
+
+
 def render_report(
     table: pd.DataFrame,
     runs: Sequence[Run],
@@ -99,13 +135,9 @@ def render_report(
         descriptions: per estimator name in the table, its ``describe()`` line.
         title: the page title.
     """
-    if table.empty:
-        raise ValueError("the MI table is empty: nothing to report")
+    figures = report_figures(table, runs)
     max_xt = max(np.log2(r.n_samples) for r in runs)
     max_ty = max(label_entropy_bits(r.labels.numpy()) for r in runs)
-    limits = (1.02 * max(max_xt, float(table["I_XT"].max())), 1.05 * max(max_ty, float(table["I_TY"].max())))
-    titles = {name: _short_title(name, table) for name in dict.fromkeys(table["estimator"])}
-    plane = information_plane_figure(table, titles=titles, limits=limits)
     flags = saturation(
         table, {r.name: r.n_samples for r in runs}, {r.name: dict(r.metadata.get("layer_widths", {})) for r in runs}
     )
@@ -130,7 +162,7 @@ def render_report(
         "<h2>Information plane</h2>",
         "<p class='note'>One trajectory per layer; markers coloured by epoch on one shared scale. "
         "Fitting moves a layer up; compression moves it left.</p>",
-        figure_html(plane, "information-plane"),
+        figure_html(figures["information-plane"], "information-plane"),
         "<h2>What the numbers can mean</h2>",
         (
             "<p class='note'>Layers flagged because their estimate sits at its ceiling or they are far wider than "
@@ -143,11 +175,9 @@ def render_report(
         "and the drop. A single seed carries no uncertainty: compare seeds before calling it compression.</p>",
         table_html(drops),
         "<h2>MI against epoch</h2>",
-        figure_html(mi_vs_epoch_figure(table), "mi-vs-epoch"),
+        figure_html(figures["mi-vs-epoch"], "mi-vs-epoch"),
         "<h2>Training</h2>",
-        figure_html(
-            training_figure({r.name: r.metrics for r in runs}, {r.name: r.epochs for r in runs}), "training"
-        ),
+        figure_html(figures["training"], "training"),
         "<h2>Runs</h2>",
         *(_metadata_html(r) for r in runs),
     ]

@@ -67,3 +67,13 @@ def test_a_broken_page_is_caught(tmp_path: Path) -> None:
     page.write_text("<html><body><script>undefinedFunction();</script></body></html>")
     _, console = render(page, tmp_path / "profile")
     assert any("undefinedFunction is not defined" in line for line in console)
+
+
+def test_png_export_writes_every_figure(tmp_path: Path) -> None:
+    pytest.importorskip("kaleido", reason="the optional 'png' extra (kaleido) is not installed")
+    run = tmp_path / "run.pt"
+    assert main(["train", "--epochs", "3", "-q", "-o", str(run)]) == 0
+    assert main(["report", str(run), "-q", "--png", "-o", str(tmp_path / "r.html")]) == 0
+    for name in ("information-plane", "mi-vs-epoch", "training"):
+        png = tmp_path / f"r-{name}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
