@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import infoplane
-from infoplane.cli import make_report
+from infoplane.reports import build_report
 from infoplane.experiments import datasets, seeded_split
 
 
@@ -96,7 +96,7 @@ def main(
     folder = Path(output)
     tracker.save(str(folder / "cnn.pt"))
     run = infoplane.load_run(folder / "cnn.pt")
-    report, _ = make_report([folder / "cnn.pt"], folder / "report.html", ["binning", "kde"], progress=False)
+    report, _, _ = build_report([folder / "cnn.pt"], folder / "report.html", ["binning", "kde"], progress=False)
     return run, report, seconds
 
 

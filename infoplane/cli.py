@@ -331,46 +331,10 @@ def _estimator_params(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     return params
 
 
-def make_report(
-    run_paths: Sequence[str | Path],
-    output: str | Path,
-    estimator_names: Sequence[str] = ("binning",),
-    params: dict[str, dict[str, Any]] | None = None,
-    *,
-    progress: bool | None = None,
-    csv: str | Path | None = None,
-) -> tuple[Path, Any]:
-    """Load runs, estimate with the named estimators, write the HTML report; returns (path, table).
-
-    ``params`` maps an estimator name to its parameters.
-    """
-    import pandas as pd
-
-    from infoplane import estimators
-    from infoplane.analysis import estimate
-    from infoplane.reports import write_report
-    from infoplane.run import load_run
-
-    runs = [load_run(p) for p in run_paths]
-    names = [r.name for r in runs]
-    if len(set(names)) < len(names):
-        runs = [r.__class__(**{**r.__dict__, "metadata": {**r.metadata, "name": Path(p).stem}}) for r, p in zip(runs, run_paths)]
-    chosen = [estimators.get(name, **(params or {}).get(name, {})) for name in estimator_names]
-    stored = [r for r in runs if r.activations]
-    online = [r.estimates_table() for r in runs if not r.activations]
-    online = [t[t["estimator"].isin(estimator_names)] for t in online]
-    if any(t.empty for t in online):
-        raise ValueError(f"a run captured with store='none' has no online estimates by {list(estimator_names)}")
-    tables = ([estimate(stored, chosen, progress=progress)] if stored else []) + online
-    table = pd.concat(tables, ignore_index=True)
-    if csv is not None:
-        table.to_csv(csv, index=False)
-    descriptions = {e.name: e.describe() for e in chosen}
-    return write_report(output, table, runs, descriptions), table
-
-
 def _report(args: argparse.Namespace) -> int:
-    path, table = make_report(
+    from infoplane.reports import build_report
+
+    path, table, runs = build_report(
         args.runs,
         args.output,
         args.estimator,
@@ -381,10 +345,9 @@ def _report(args: argparse.Namespace) -> int:
     print(f"wrote {path.resolve()} ({len(table)} estimates)")
     if args.png:
         from infoplane.reports.page import write_pngs
-        from infoplane.run import load_run
 
         try:
-            pngs = write_pngs(path, table, [load_run(p) for p in args.runs])
+            pngs = write_pngs(path, table, runs)
         except RuntimeError as exc:
             print(f"infoplane report: {exc}; the HTML report was written", file=sys.stderr)
             return 1
@@ -438,13 +401,14 @@ def _train_demo_runs(folder: Path, epochs: int, seed: int, workers: int, progres
 
 def _demo(args: argparse.Namespace) -> int:
     from infoplane.analysis import per_run_phases
+    from infoplane.reports import build_report
 
     started = time.perf_counter()
     folder = Path(args.output)
     folder.mkdir(parents=True, exist_ok=True)
     progress = False if args.quiet else None
     paths = _train_demo_runs(folder, args.epochs, args.seed, args.workers, progress)
-    report, table = make_report(paths, folder / "report.html", progress=progress, csv=folder / "mi.csv")
+    report, table, _ = build_report(paths, folder / "report.html", progress=progress, csv=folder / "mi.csv")
     drops = per_run_phases(table)
     print(f"\nreport: {report.resolve()}")
     print(f"runs:   {', '.join(str(p) for p in paths)}")
