@@ -233,8 +233,8 @@ def load_run(path: str | os.PathLike[str]) -> Run:
             },
             estimates=[dict(row) for row in payload.get("estimates", [])],
         )
-    except (KeyError, TypeError, ValueError, zlib.error) as exc:
-        raise RunFileError(f"{path}: damaged infoplane run file ({_one_line(exc)})") from None
+    except (KeyError, TypeError, ValueError, AttributeError, RuntimeError, zlib.error) as exc:
+        raise RunFileError(f"{path}: damaged infoplane run file ({type(exc).__name__}: {_one_line(exc)})") from None
 
 
 def plain_data(value: Any, where: str) -> Any:
@@ -282,13 +282,21 @@ def _encode(tensor: torch.Tensor) -> dict[str, Any]:
 
 
 def _decode(blob: Mapping[str, Any]) -> torch.Tensor:
-    if blob.get("codec") != _CODEC:
-        raise ValueError(f"unknown array codec {blob.get('codec')!r}")
+    if not isinstance(blob, Mapping) or blob.get("codec") != _CODEC:
+        raise ValueError("an array is not in the run-file codec")
     dtype = getattr(torch, str(blob["dtype"]), None)
     if not isinstance(dtype, torch.dtype):
         raise ValueError(f"unknown tensor dtype {blob['dtype']!r}")
     shape: Sequence[int] = [int(s) for s in blob["shape"]]
+    if any(s < 0 for s in shape) or not isinstance(blob["data"], torch.Tensor):
+        raise ValueError("an array has a negative dimension or no byte data")
     item = torch.empty((), dtype=dtype).element_size()
-    grouped = np.frombuffer(zlib.decompress(blob["data"].numpy().tobytes()), dtype=np.uint8)
+    expected = int(np.prod(shape, dtype=np.int64)) * item
+    # Decompress no more than the header promises: a crafted file cannot inflate into gigabytes.
+    inflater = zlib.decompressobj()
+    raw_bytes = inflater.decompress(blob["data"].numpy().tobytes(), expected + 1)
+    if len(raw_bytes) != expected or inflater.unconsumed_tail:
+        raise ValueError(f"an array's data does not match its shape {list(shape)}")
+    grouped = np.frombuffer(raw_bytes, dtype=np.uint8)
     raw = np.ascontiguousarray(grouped.reshape(item, -1).T)
     return torch.from_numpy(raw).reshape(-1).view(dtype).reshape(shape).clone()

@@ -137,3 +137,25 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_malformed_payloads_give_run_file_errors_and_no_bombs(tmp_path: Path) -> None:
+    import zlib
+
+    good = small_run().save(tmp_path / "good.pt")
+    cases = {
+        "bad_shape": lambda p: p["activations"]["1"].__setitem__("shape", [1, 4, 4]),
+        "bad_data": lambda p: p["activations"]["1"].__setitem__("data", [1, 2, 3]),
+        "bad_blob": lambda p: p["activations"].__setitem__("1", [1, 2]),
+        "bad_labels": lambda p: p.__setitem__("labels", [0, 1]),
+        "bomb": lambda p: p["activations"]["1"].__setitem__(
+            "data", torch.frombuffer(bytearray(zlib.compress(bytes(200_000_000), 9)), dtype=torch.uint8)
+        ),
+    }
+    for name, corrupt in cases.items():
+        payload = torch.load(good, weights_only=True)
+        corrupt(payload)
+        path = tmp_path / f"{name}.pt"
+        torch.save(payload, path)
+        with pytest.raises(RunFileError, match=f"{name}.pt: damaged infoplane run file"):
+            load_run(path)

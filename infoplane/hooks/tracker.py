@@ -225,21 +225,33 @@ class Tracker:
             except (TypeError, ValueError):
                 raise TypeError(f"metric {key!r} must be a number, got {type(value).__name__}") from None
         on_device, aux = self._probe_pass()
+        # Everything that can fail happens before the tracker's state changes: a failed capture
+        # leaves no half-recorded epoch behind.
+        estimates = self._estimate_online(epoch, on_device, aux) if self.estimators else []
+        if self.keep_activations:
+            captured = {name: acts.to(device="cpu", dtype=self.dtype) for name, acts in on_device.items()}
+            self._check_budget(captured)
+            stored_aux = {n: {k: v.to(device="cpu", dtype=self.dtype) for k, v in r.items()} for n, r in aux.items()}
         self._widths = {name: int(acts.shape[-1]) for name, acts in on_device.items()}
-        if self.estimators:
-            self._estimates.extend(self._estimate_online(epoch, on_device, aux))
+        self._estimates.extend(estimates)
         self.epochs.append(epoch)
         self.metrics.append(values)
         if not self.keep_activations:
             return on_device  # store="none": nothing is copied off the model's device
-        captured = {name: acts.to(device="cpu", dtype=self.dtype) for name, acts in on_device.items()}
-        self._check_budget(captured)
         for name, acts in captured.items():
             self._activations[name].append(acts)
-        for name, records in aux.items():
+        for name, records in stored_aux.items():
             for key, tensor in records.items():
-                self._aux.setdefault(name, {}).setdefault(key, []).append(tensor.to(device="cpu", dtype=self.dtype))
+                self._aux.setdefault(name, {}).setdefault(key, []).append(tensor)
         return captured
+
+    def _check_projected(self, name: str, nbytes: int, width: int) -> None:
+        if self.keep_activations and nbytes / 2**20 > self.layer_budget_mb:
+            raise MemoryError(
+                f"layer {name!r} would take {nbytes / 2**20:.3g} MB per capture ({len(self.inputs)} samples × {width} "
+                f"units), over layer_budget_mb={self.layer_budget_mb:g}: pass probe_size= (fewer samples), "
+                f"store='float16' (half the memory), or estimators=[...] with store='none' (keep only the numbers)"
+            )
 
     def _check_budget(self, captured: Mapping[str, torch.Tensor]) -> None:
         for name, acts in captured.items():
@@ -251,13 +263,13 @@ class Tracker:
             )
             if one > self.layer_budget_mb:
                 raise MemoryError(
-                    f"layer {name!r} takes {one:.0f} MB per capture ({acts.shape[0]} samples × {acts.shape[1]} units × "
+                    f"layer {name!r} takes {one:.3g} MB per capture ({acts.shape[0]} samples × {acts.shape[1]} units × "
                     f"{acts.element_size()} B), over layer_budget_mb={self.layer_budget_mb:g}: {advice}"
                 )
             if held > self.layer_budget_mb and name not in self._over_budget_warned:
                 self._over_budget_warned.add(name)
                 warnings.warn(
-                    f"layer {name!r} now holds {held:.0f} MB of activations, over layer_budget_mb="
+                    f"layer {name!r} now holds {held:.3g} MB of activations, over layer_budget_mb="
                     f"{self.layer_budget_mb:g}; captures continue, but consider: {advice}",
                     ResourceWarning,
                     stacklevel=3,
@@ -303,6 +315,12 @@ class Tracker:
             raise ValueError("resume_from needs a tracker that has not captured yet")
         if list(run.layers) != self.layers:
             raise ValueError(f"the run records layers {run.layers}, this tracker {self.layers}: not the same network")
+        if not torch.equal(run.labels, self.labels):
+            raise ValueError("the run was captured on another probe set (its labels differ from this tracker's)")
+        if run.inputs is not None and self.store_inputs and not torch.equal(run.inputs, self.inputs.reshape(len(self.inputs), -1).float()):
+            raise ValueError("the run was captured on another probe set (its inputs differ from this tracker's)")
+        if bool(run.activations) != self.keep_activations:
+            raise ValueError("the run was captured with another store= setting than this tracker's")
         keep = [i for i, e in enumerate(run.epochs) if through_epoch is None or e <= through_epoch]
         self.epochs = [run.epochs[i] for i in keep]
         self.metrics = [{k: v[i] for k, v in run.metrics.items() if v[i] == v[i]} for i in keep]
@@ -322,6 +340,7 @@ class Tracker:
     def _probe_pass(self) -> tuple[dict[str, torch.Tensor], dict[str, dict[str, torch.Tensor]]]:
         model = self.model
         device = _model_device(model)
+        dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), None)
         pieces: dict[str, list[torch.Tensor]] = {name: [] for name in self.selection.names}
         aux_pieces: dict[str, dict[str, list[torch.Tensor]]] = {}
         calls: dict[str, int] = dict.fromkeys(self.selection.names, 0)
@@ -333,8 +352,10 @@ class Tracker:
                 handles.append(module.register_forward_hook(self._hook(name, pieces, aux_pieces, calls)))
             model.eval()
             with torch.no_grad(), torch.random.fork_rng(devices=rng_devices):
-                for start in range(0, len(self.inputs), self.batch_size):
-                    batch = self.inputs[start : start + self.batch_size].to(device)
+                for start, stop in _batch_bounds(len(self.inputs), self.batch_size):
+                    batch = self.inputs[start:stop].to(device)
+                    if batch.is_floating_point() and dtype is not None and batch.dtype != dtype:
+                        batch = batch.to(dtype)  # a float64 numpy probe set meets a float32 model
                     for name in calls:
                         calls[name] = 0
                     model(batch)
@@ -370,6 +391,9 @@ class Tracker:
                 )
             if tensor.ndim == 0:
                 raise ValueError(f"layer {name!r} returned a scalar; it has no per-sample activations")
+            if not pieces[name]:  # the first batch tells the size of the whole capture: stop before allocating it
+                per_sample = tensor[0].numel() * torch.empty((), dtype=self.dtype).element_size()
+                self._check_projected(name, per_sample * len(self.inputs), tensor[0].numel())
             pieces[name].append(_per_sample_copy(tensor, device))
             extra = getattr(module, "infoplane_aux", None)
             if extra is not None:
@@ -425,6 +449,15 @@ class Tracker:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _batch_bounds(n: int, batch_size: int) -> list[tuple[int, int]]:
+    """[start, stop) of each probe batch; a last batch of one sample joins the one before, since layers
+    that mix samples (EchoNoise, BatchNorm in train mode) need at least two."""
+    bounds = [(start, min(start + batch_size, n)) for start in range(0, n, batch_size)]
+    if len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] == 1:
+        bounds[-2:] = [(bounds[-2][0], n)]
+    return bounds
 
 
 def _per_sample_copy(tensor: torch.Tensor, device: torch.device | None) -> torch.Tensor:

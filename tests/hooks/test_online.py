@@ -98,11 +98,40 @@ def test_probe_size_takes_a_fixed_subset() -> None:
 
 def test_layer_memory_budget() -> None:
     x, y = probe()  # 1024 samples: layer "1" is 1024 × 6 × 4 B = 24 kB per capture
-    with pytest.raises(MemoryError, match=r"layer '1' takes .* per capture .* probe_size=.*store='float16'"):
-        Tracker(tanh_net(), x, y, layer_budget_mb=0.01).capture(0)
+    over = Tracker(tanh_net(), x, y, layer_budget_mb=0.01)
+    with pytest.raises(MemoryError, match=r"layer '1' would take 0.0234 MB per capture .* probe_size=.*store='float16'"):
+        over.capture(0)
+    assert over.epochs == [] and over.metrics == []  # a failed capture leaves nothing half-recorded
+    over.layer_budget_mb = 1.0
+    over.capture(0)
+    assert over.to_run().epochs == [0]
     tracker = Tracker(tanh_net(), x, y, layer_budget_mb=0.05)
     tracker.capture(0)
     with pytest.warns(ResourceWarning, match="layer '1' now holds"):
         tracker.capture(1)
         tracker.capture(2)
     assert tracker.epochs == [0, 1, 2]  # nothing lost: captures go on after the warning
+
+
+def test_numpy_float64_probe_sets_and_a_last_batch_of_one() -> None:
+    import numpy as np
+
+    x, y = probe()
+    net = tanh_net()
+    tracker = Tracker(net, x.numpy().astype(np.float64), y.numpy(), batch_size=1023)  # 1024 = 1023 + 1
+    captured = tracker.capture(0)
+    with torch.no_grad():
+        expected = net(x)
+    assert torch.allclose(captured["output"], expected, atol=1e-6)
+
+
+def test_resume_from_refuses_another_probe_set() -> None:
+    x, y = probe()
+    run = Tracker(tanh_net(), x, y)
+    run.capture(0)
+    saved = run.to_run()
+    other = Tracker(tanh_net(), x, 1 - y)
+    with pytest.raises(ValueError, match="another probe set"):
+        other.resume_from(saved)
+    with pytest.raises(ValueError, match="another store= setting"):
+        Tracker(tanh_net(), x, y, estimators=["binning"], store="none").resume_from(saved)
