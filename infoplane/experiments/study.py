@@ -8,9 +8,10 @@ the verdict depends on the activation (Saxe et al. 2018) and on the estimator an
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -94,6 +95,18 @@ def _study_job(
     return runs, pd.concat(tables, ignore_index=True)
 
 
+def _trained_as(run: Run, config: StudyConfig, activation: str, seed: int) -> bool:
+    """Whether a saved run is what this study would train for (activation, seed)."""
+    experiment = config.experiment(activation)
+    expected = asdict(replace(experiment.config, seed=seed))
+    return (
+        run.metadata.get("dataset") == config.data
+        and run.metadata.get("activation") == activation
+        and run.metadata.get("training") == expected
+        and list(run.metadata.get("widths", []))[1:-1] == list(experiment.hidden)
+    )
+
+
 def _chunks(seeds: Sequence[int], parts: int) -> list[list[int]]:
     parts = max(1, min(parts, len(seeds)))
     return [list(seeds[i::parts]) for i in range(parts)]
@@ -171,8 +184,15 @@ def run_study(
     for activation in config.activations:
         for chunk in _chunks(seeds, config.workers):
             saved = [path(activation, seed) for seed in chunk]
-            done_before = resume and all(p.is_file() for p in saved)
-            jobs.append((config, activation, chunk, [load_run(p) for p in saved] if done_before else None))
+            reused = [load_run(p) for p in saved] if resume and all(p.is_file() for p in saved) else None
+            if reused is not None and not all(_trained_as(r, config, activation, s) for r, s in zip(reused, chunk)):
+                warnings.warn(
+                    f"--resume: saved runs of {activation} seeds {chunk} were trained with other settings; training them again",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+                reused = None
+            jobs.append((config, activation, chunk, reused))
     if ray_address is None:
         results = _map_local(jobs, config.workers, disable, save)
     else:

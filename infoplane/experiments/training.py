@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -15,7 +16,7 @@ from tqdm.auto import tqdm
 
 from infoplane.experiments import datasets, models
 from infoplane.hooks import Tracker, log_spaced_epochs
-from infoplane.run import Run, load_run
+from infoplane.run import Run, load_run, plain_data
 
 
 @dataclass(frozen=True)
@@ -56,10 +57,18 @@ class Checkpoint:
     and at the last one.
     """
 
-    def __init__(self, path: str | os.PathLike[str], run_path: str | os.PathLike[str], every_s: float = 60.0) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        run_path: str | os.PathLike[str],
+        every_s: float = 60.0,
+        settings: dict[str, Any] | None = None,
+    ) -> None:
         self.path = Path(path)
         self.run_path = Path(run_path)
         self.every_s = every_s
+        #: What the training is (data, activation, hyper-parameters): a checkpoint of other settings is refused.
+        self.settings = dict(settings or {})
         self._last = time.monotonic()
 
     def restore(
@@ -72,6 +81,13 @@ class Checkpoint:
             state = torch.load(self.path, map_location="cpu", weights_only=True)
         except Exception as exc:  # noqa: BLE001 - any unreadable checkpoint gets the same clear message
             raise ValueError(f"{self.path}: unreadable checkpoint ({type(exc).__name__}); delete it to start over") from None
+        saved, current = state.get("settings", {}), plain_data(self.settings, "settings")
+        if saved != current:
+            differ = sorted(k for k in set(saved) | set(current) if saved.get(k) != current.get(k))
+            raise ValueError(
+                f"{self.path} belongs to a run with other settings ({', '.join(differ)} differ): resume with the "
+                f"settings it was started with, or delete it to start over"
+            )
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         generator.set_state(state["generator"])
@@ -93,7 +109,13 @@ class Checkpoint:
             return
         if tracker is not None:
             tracker.to_run().save(self.run_path)
-        state = {"epoch": epoch, "model": model.state_dict(), "optimizer": optimizer.state_dict(), "generator": generator.get_state()}
+        state = {
+            "epoch": epoch,
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "generator": generator.get_state(),
+            "settings": plain_data(self.settings, "settings"),
+        }
         tmp = self.path.with_name(f".{self.path.name}.tmp")
         torch.save(state, tmp)
         os.replace(tmp, self.path)
@@ -257,6 +279,8 @@ def run_experiment(
         "training": asdict(config),
         "optimizer": "Adam",
     }
+    if checkpoint is not None and not checkpoint.settings:
+        checkpoint.settings = {k: v for k, v in metadata.items() if k != "seed"}
     with Tracker(model, x, y, metadata=metadata) as tracker:
         train(model, x, y, config, tracker=tracker, progress=progress, on_epoch=on_epoch, checkpoint=checkpoint)
         return tracker.to_run()

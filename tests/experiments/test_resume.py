@@ -50,3 +50,21 @@ def test_cli_refuses_to_overwrite_an_interrupted_run_and_resumes_it(tmp_path: Pa
     assert "no checkpoint" in capsys.readouterr().err
     assert main(["train", "--epochs", "3", "-q", "-o", str(out)]) == 0
     assert not (tmp_path / "run.pt.ckpt").exists() and load_run(out).epochs == [0, 1, 2]
+
+
+def test_a_checkpoint_of_other_settings_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "run.pt"
+    experiment = Experiment(activation="tanh", config=TrainConfig(epochs=10, seed=0))
+
+    def stop(epoch: int) -> None:
+        if epoch == 4:
+            raise Interrupt
+
+    with pytest.raises(Interrupt):
+        run_experiment(experiment, progress=False, on_epoch=stop, checkpoint=Checkpoint(tmp_path / "run.pt.ckpt", out, 0.0))
+    code = main(["train", "--activation", "relu", "--epochs", "10", "--seed", "5", "-q", "-o", str(out), "--resume"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "belongs to a run with other settings" in err and "activation" in err and "training" in err
+    assert main(["train", "--activation", "tanh", "--epochs", "10", "--seed", "0", "-q", "-o", str(out), "--resume"]) == 0
+    assert load_run(out).epochs == list(range(10))

@@ -81,3 +81,17 @@ def test_resumed_study_reuses_saved_runs(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(study, "run_seeds", no_training)
     again, _ = study.run_study(config, tmp_path, progress=False, resume=True)
     pd.testing.assert_frame_equal(first, again)
+
+
+def test_resume_retrains_runs_of_other_settings(tmp_path: Path) -> None:
+    from infoplane.experiments import study
+
+    small = StudyConfig(seeds=1, epochs=3, bins=(30,), adaptive_bins=0, kde_variances=(), workers=1, activations=("tanh",))
+    study.run_study(small, tmp_path, progress=False)
+    longer = StudyConfig(seeds=1, epochs=5, bins=(30,), adaptive_bins=0, kde_variances=(), workers=1, activations=("tanh",))
+    with pytest.warns(RuntimeWarning, match="trained with other settings; training them again"):
+        table, _ = study.run_study(longer, tmp_path, progress=False, resume=True)
+    assert sorted(table["epoch"].unique()) == [0, 1, 2, 3, 4]
+    from infoplane import load_run
+
+    assert load_run(tmp_path / "runs" / "szt12-tanh-seed0.pt").metadata["training"]["epochs"] == 5
