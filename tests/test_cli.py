@@ -138,3 +138,15 @@ def test_png_without_a_browser_says_what_to_install(
     err = capsys.readouterr().err
     assert "--png needs kaleido and a Chrome or Chromium" in err and "the HTML report was written" in err
     assert (tmp_path / "r.html").is_file()
+
+
+def test_report_of_runs_with_the_same_file_name(tmp_path: Path) -> None:
+    paths = []
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        paths.append(tmp_path / folder / "run.pt")
+        assert main(["train", "--epochs", "2", "--seed", "3", "-q", "-o", str(paths[-1])]) == 0
+    report = tmp_path / "r.html"
+    assert main(["report", *map(str, paths), "-q", "-o", str(report)]) == 0
+    traces = figure_traces(report.read_text(), "information-plane")
+    assert len(traces) == 2 * 6  # two runs kept apart, not merged into one

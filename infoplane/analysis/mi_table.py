@@ -58,6 +58,13 @@ def estimate(
         A DataFrame with the columns ``COLUMNS``; ``I_XT`` and ``I_TY`` are in bits.
     """
     run_list = [runs] if isinstance(runs, Run) else list(runs)
+    names = [r.name for r in run_list]
+    shared = sorted({n for n in names if names.count(n) > 1})
+    if shared:
+        raise ValueError(
+            f"runs share the names {shared}, so their rows would mix: give each run its own metadata['name'] "
+            f"(e.g. Tracker(..., metadata={{'name': 'tanh-seed1'}}) or tracker.to_run(name=...))"
+        )
     chosen = [_as_estimator(spec) for spec in estimators]
     if not chosen:
         raise ValueError("estimators is empty: name at least one, e.g. ['binning']")

@@ -42,7 +42,9 @@ def build_report(
     runs = [load_run(p) for p in run_paths]
     names = [r.name for r in runs]
     if len(set(names)) < len(names):
-        runs = [r.__class__(**{**r.__dict__, "metadata": {**r.metadata, "name": Path(p).stem}}) for r, p in zip(runs, run_paths)]
+        stems = [Path(p).stem for p in run_paths]
+        labels = stems if len(set(stems)) == len(stems) else [f"{stem}-{i + 1}" for i, stem in enumerate(stems)]
+        runs = [r.__class__(**{**r.__dict__, "metadata": {**r.metadata, "name": label}}) for r, label in zip(runs, labels)]
     chosen = [estimators.get(name, **(params or {}).get(name, {})) for name in estimator_names]
     stored = [r for r in runs if r.activations]
     online = [r.estimates_table() for r in runs if not r.activations]

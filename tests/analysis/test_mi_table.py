@@ -64,3 +64,8 @@ def test_errors_name_the_run_layer_and_epoch() -> None:
         estimate(two_epoch_run(), [get("ksg", k=10)], progress=False)  # 4 samples cannot have 10 neighbours
     with pytest.raises(ValueError, match="estimators is empty"):
         estimate(two_epoch_run(), [], progress=False)
+
+
+def test_runs_sharing_a_name_are_refused() -> None:
+    with pytest.raises(ValueError, match=r"runs share the names \['toy'\]"):
+        estimate([two_epoch_run(), two_epoch_run()], ["binning"], progress=False)
