@@ -100,7 +100,10 @@ def write_study_report(path: str | os.PathLike[str], table: pd.DataFrame, verdic
     headline_params = {a: headline[headline["activation"] == a]["params"].iloc[0] for a in headline["activation"].unique()}
     headline = pd.concat([headline[(headline["activation"] == a) & (headline["params"] == p)] for a, p in headline_params.items()])
     shown = verdicts.assign(setting=[setting_label(e, p) for e, p in zip(verdicts["estimator"], verdicts["params"])])
-    shown = shown[["activation", "setting", "layer", "n_seeds", "peak_epoch_median", "delta_mean", "delta_low", "delta_high", "compresses", "fits"]]
+    shown = shown[
+        ["activation", "setting", "layer", "n_seeds", "peak_epoch_median", "delta_mean", "delta_low", "delta_high",
+         "noise_floor", "compresses", "fits"]
+    ]  # fmt: skip
     body = "\n".join(
         [
             "<h1>infoplane study</h1>",
@@ -108,7 +111,9 @@ def write_study_report(path: str | os.PathLike[str], table: pd.DataFrame, verdic
             "<h2>I(X;T) over training, mean ± 1 sd across seeds</h2>",
             figure_html(bands_figure(headline, "headline binning"), "bands"),
             "<h2>Does each layer compress?</h2><p class='note'>Δ = peak − final I(X;T) in bits, mean over seeds with a "
-            "bootstrap 95 % interval; <b>compresses</b> when the interval's lower end is above 0.05 bits. "
+            "bootstrap 95 % interval (peak and final on the trajectory smoothed over 5 logged epochs); <b>compresses</b> "
+            "when the interval's lower end is above 0.05 bits and above the noise floor (the Δ the runs' own "
+            "fluctuation would give). "
             "<b>fits</b>: the same test on the rise of I(T;Y).</p>",
             table_html(shown),
             "<h2>Sensitivity: the verdict against the estimator's setting</h2>",
