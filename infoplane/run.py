@@ -30,6 +30,16 @@ MI_COLUMNS = [
 _ESTIMATE_FIELDS = MI_COLUMNS[3:]
 
 FORMAT = "infoplane.run"
+
+
+def _read_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: Read once at import, so saving never touches the process umask (not thread-safe to do per save).
+_UMASK = _read_umask()
 SCHEMA_VERSION = 1
 _CODEC = "shuffle-zlib"
 
@@ -158,9 +168,7 @@ class Run:
                 torch.save(payload, handle)
                 handle.flush()
                 os.fsync(handle.fileno())
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
+            os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the usual permissions
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

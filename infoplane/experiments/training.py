@@ -117,7 +117,10 @@ class Checkpoint:
             "settings": plain_data(self.settings, "settings"),
         }
         tmp = self.path.with_name(f".{self.path.name}.tmp")
-        torch.save(state, tmp)
+        with open(tmp, "wb") as handle:
+            torch.save(state, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(tmp, self.path)
         self._last = time.monotonic()
 
@@ -227,8 +230,8 @@ def train(
                 test_accuracy=test_accuracy,
             )
             bar.set_postfix(loss=f"{train_loss:.3f}", test_acc=f"{test_accuracy:.3f}", refresh=False)
-            if checkpoint is not None:
-                checkpoint.maybe_save(epoch, model, optimizer, generator, tracker, last=epoch == config.epochs - 1)
+        if checkpoint is not None and (epoch in logged or epoch == config.epochs - 1):
+            checkpoint.maybe_save(epoch, model, optimizer, generator, tracker, last=epoch == config.epochs - 1)
         if on_epoch is not None:
             on_epoch(epoch)
     return split

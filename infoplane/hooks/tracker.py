@@ -18,7 +18,7 @@ from torch import nn
 from infoplane._version import __version__
 from infoplane.estimators import Estimator
 from infoplane.estimators import get as get_estimator
-from infoplane.run import Run, estimates_frame
+from infoplane.run import Run, estimates_frame, plain_data
 
 #: Module types whose outputs ``layers="auto"`` records.
 ACTIVATION_TYPES: tuple[type[nn.Module], ...] = (
@@ -189,6 +189,7 @@ class Tracker:
         self.dtype = dtype
         self.store_inputs = store_inputs
         self.metadata: dict[str, Any] = dict(metadata or {})
+        plain_data(self.metadata, "metadata")  # refuse what a run file cannot hold now, not at the first save
         self.epochs: list[int] = []
         self.metrics: list[dict[str, float]] = []
         self._activations: dict[str, list[torch.Tensor]] = {name: [] for name in self.selection.names}

@@ -232,3 +232,9 @@ def test_log_spaced_epochs_is_the_science_schedule_plus_the_last_epoch() -> None
     assert len(log_spaced_epochs(8000)) == 199
     with pytest.raises(ValueError):
         log_spaced_epochs(0)
+
+
+def test_metadata_that_a_run_file_cannot_hold_is_refused_at_construction() -> None:
+    with pytest.raises(TypeError, match=r"metadata\['optimizer'\] holds a SGD"):
+        net = hand_set_net()
+        Tracker(net, torch.randn(4, 2), [0, 1, 0, 1], metadata={"optimizer": torch.optim.SGD(net.parameters(), lr=0.1)})
