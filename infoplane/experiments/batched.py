@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, replace
 
 import torch
 import torch.nn.functional as F
@@ -146,12 +145,7 @@ def run_seeds(
             "layer_types": {name: type(model.activation).__name__ for name in model.layer_names[:-1]} | {"output": "Sequential"},
             "probe_samples": len(x),
             "dtype": "float32",
-            "dataset": experiment.data,
-            "activation": experiment.activation,
-            "seed": seed,
-            "widths": widths,
-            "training": asdict(replace(config, seed=seed)),
-            "optimizer": "Adam",
+            **experiment.run_metadata(seed, widths),
             "trained_with": f"run_seeds (batched, {n_seeds} seeds)",
         }
         runs.append(

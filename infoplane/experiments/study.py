@@ -11,7 +11,7 @@ import os
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -98,13 +98,9 @@ def _study_job(
 def _trained_as(run: Run, config: StudyConfig, activation: str, seed: int) -> bool:
     """Whether a saved run is what this study would train for (activation, seed)."""
     experiment = config.experiment(activation)
-    expected = asdict(replace(experiment.config, seed=seed))
-    return (
-        run.metadata.get("dataset") == config.data
-        and run.metadata.get("activation") == activation
-        and run.metadata.get("training") == expected
-        and list(run.metadata.get("widths", []))[1:-1] == list(experiment.hidden)
-    )
+    widths = list(run.metadata.get("widths", []))
+    expected = experiment.run_metadata(seed, [*widths[:1], *experiment.hidden, *widths[-1:]])
+    return all(run.metadata.get(key) == value for key, value in expected.items())
 
 
 def _chunks(seeds: Sequence[int], parts: int) -> list[list[int]]:

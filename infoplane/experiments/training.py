@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -255,6 +255,17 @@ class Experiment:
     config: TrainConfig = field(default_factory=TrainConfig)
     data_dir: str | None = None
 
+    def run_metadata(self, seed: int, widths: Sequence[int]) -> dict[str, Any]:
+        """What a run of this experiment records about it, for one seed and the network's widths."""
+        return {
+            "dataset": self.data,
+            "activation": self.activation,
+            "seed": seed,
+            "widths": list(widths),
+            "training": asdict(replace(self.config, seed=seed)),
+            "optimizer": "Adam",
+        }
+
 
 def run_experiment(
     experiment: Experiment,
@@ -273,15 +284,9 @@ def run_experiment(
     config = experiment.config
     n_classes = int(y.max()) + 1
     torch.manual_seed(config.seed)
-    model = models.mlp([x.shape[1], *experiment.hidden, n_classes], experiment.activation)
-    metadata = {
-        "dataset": experiment.data,
-        "activation": experiment.activation,
-        "seed": config.seed,
-        "widths": [x.shape[1], *experiment.hidden, n_classes],
-        "training": asdict(config),
-        "optimizer": "Adam",
-    }
+    widths = [x.shape[1], *experiment.hidden, n_classes]
+    model = models.mlp(widths, experiment.activation)
+    metadata = experiment.run_metadata(config.seed, widths)
     if checkpoint is not None and not checkpoint.settings:
         checkpoint.settings = {k: v for k, v in metadata.items() if k != "seed"}
     with Tracker(model, x, y, metadata=metadata) as tracker:

@@ -27,6 +27,11 @@ ACTIVATION_TYPES: tuple[type[nn.Module], ...] = (
     nn.LogSigmoid, nn.Softsign, nn.Tanhshrink,
 )  # fmt: skip
 
+_BUDGET_ADVICE = (
+    "pass probe_size= (fewer samples), store='float16' (half the memory), or estimators=[...] with "
+    "store='none' (keep only the numbers)"
+)
+
 LayerSpec = Literal["auto"] | Sequence[str | nn.Module]
 
 
@@ -231,7 +236,7 @@ class Tracker:
         estimates = self._estimate_online(epoch, on_device, aux) if self.estimators else []
         if self.keep_activations:
             captured = {name: acts.to(device="cpu", dtype=self.dtype) for name, acts in on_device.items()}
-            self._check_budget(captured)
+            self._warn_over_budget(captured)
             stored_aux = {n: {k: v.to(device="cpu", dtype=self.dtype) for k, v in r.items()} for n, r in aux.items()}
         self._widths = {name: int(acts.shape[-1]) for name, acts in on_device.items()}
         self._estimates.extend(estimates)
@@ -247,31 +252,22 @@ class Tracker:
         return captured
 
     def _check_projected(self, name: str, nbytes: int, width: int) -> None:
+        """Fail before a capture allocates a layer whose single capture exceeds the budget."""
         if self.keep_activations and nbytes / 2**20 > self.layer_budget_mb:
             raise MemoryError(
                 f"layer {name!r} would take {nbytes / 2**20:.3g} MB per capture ({len(self.inputs)} samples × {width} "
-                f"units), over layer_budget_mb={self.layer_budget_mb:g}: pass probe_size= (fewer samples), "
-                f"store='float16' (half the memory), or estimators=[...] with store='none' (keep only the numbers)"
+                f"units), over layer_budget_mb={self.layer_budget_mb:g}: {_BUDGET_ADVICE}"
             )
 
-    def _check_budget(self, captured: Mapping[str, torch.Tensor]) -> None:
+    def _warn_over_budget(self, captured: Mapping[str, torch.Tensor]) -> None:
+        """Warn once per layer when its captures add up to more than the budget (captures go on)."""
         for name, acts in captured.items():
-            one = acts.numel() * acts.element_size() / 2**20
-            held = one * (len(self._activations[name]) + 1)
-            advice = (
-                "pass probe_size= (fewer samples), store='float16' (half the memory), or estimators=[...] with "
-                "store='none' (keep only the numbers)"
-            )
-            if one > self.layer_budget_mb:
-                raise MemoryError(
-                    f"layer {name!r} takes {one:.3g} MB per capture ({acts.shape[0]} samples × {acts.shape[1]} units × "
-                    f"{acts.element_size()} B), over layer_budget_mb={self.layer_budget_mb:g}: {advice}"
-                )
+            held = acts.numel() * acts.element_size() / 2**20 * (len(self._activations[name]) + 1)
             if held > self.layer_budget_mb and name not in self._over_budget_warned:
                 self._over_budget_warned.add(name)
                 warnings.warn(
                     f"layer {name!r} now holds {held:.3g} MB of activations, over layer_budget_mb="
-                    f"{self.layer_budget_mb:g}; captures continue, but consider: {advice}",
+                    f"{self.layer_budget_mb:g}; captures continue, but consider: {_BUDGET_ADVICE}",
                     ResourceWarning,
                     stacklevel=3,
                 )
