@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -107,9 +106,9 @@ def estimate(
                     except ValueError as exc:
                         raise ValueError(f"run {run.name!r}, layer {layer!r}: {exc}") from None
                     given = estimator.get_params()
-                    params = json.dumps(given, default=_jsonable)
+                    params = estimator.params_json(given)
                     decided = {k: v for k, v in fitted.get_params().items() if given.get(k) != v}
-                    fitted_json = json.dumps(decided, default=_jsonable)
+                    fitted_json = estimator.params_json(decided)
                     for i, (epoch, t) in enumerate(zip(run.epochs, trajectory)):
                         extra = {key: aux[key][i].float().numpy() for key in required}
                         if not finite[i]:
@@ -136,11 +135,3 @@ def estimate(
                         )
                         bar.update()
     return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, tuple):
-        return list(value)
-    return str(value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import json
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -63,6 +64,10 @@ class Estimator(ABC):
         for key, value in params.items():
             setattr(clone, key, value)
         return clone
+
+    def params_json(self, params: dict[str, Any] | None = None) -> str:
+        """``params`` (default: :meth:`get_params`) as the JSON written into MI tables and run files."""
+        return json.dumps(self.get_params() if params is None else params, default=_json_value)
 
     def describe(self) -> str:
         """The estimator's name, the quantity it measures and its parameters, in one line."""
@@ -160,6 +165,11 @@ def get(name: str, **params: Any) -> Estimator:
     if unknown:
         raise ValueError(f"estimator {name!r} has no parameters {unknown}; its parameters: {valid}")
     return cls(**params)
+
+
+def _json_value(value: Any) -> Any:
+    """numpy scalars as their Python values; anything else JSON cannot hold as its string."""
+    return value.item() if isinstance(value, np.generic) else str(value)
 
 
 def as_samples(values: Any, what: str = "samples") -> np.ndarray:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -294,7 +293,7 @@ class Tracker:
                         "layer": layer,
                         "layer_index": index,
                         "estimator": estimator.name,
-                        "params": json.dumps(estimator.get_params(), default=str),
+                        "params": estimator.params_json(),
                         "fitted": "{}",
                         "I_XT": float(i_xt),
                         "I_TY": float(i_ty),
