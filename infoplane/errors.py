@@ -1,0 +1,8 @@
+"""Error classes shared across infoplane (this module imports nothing else from infoplane)."""
+
+from __future__ import annotations
+
+
+class UsageError(ValueError):
+    """A call or command-line argument the user must change (an unknown estimator or parameter, an
+    output that would overwrite an input, …). The command line reports it in one line with exit code 2."""
