@@ -1,0 +1,69 @@
+"""Validation of the arrays every part of infoplane takes: paired samples and class labels (one home;
+this module imports nothing else from infoplane)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def as_samples(values: Any, what: str = "samples") -> np.ndarray:
+    """Paired samples as a float64 array (N, d): 1-d input becomes one column.
+
+    Raises:
+        ValueError: not 1- or 2-d after flattening trailing dims, fewer than 2 samples, or NaN/inf.
+    """
+    array = to_numpy(values)
+    if array.ndim == 0:
+        raise ValueError(f"{what} must be an array of samples, got a scalar")
+    array = array.reshape(len(array), -1) if array.ndim != 1 else array[:, None]
+    if array.shape[0] < 2:
+        raise ValueError(f"{what}: mutual information needs at least 2 samples, got {array.shape[0]}")
+    if array.shape[1] == 0:
+        raise ValueError(f"{what} has no features (shape {array.shape})")
+    array = array.astype(np.float64, copy=False)
+    if not np.all(np.isfinite(array)):
+        bad = int(np.count_nonzero(~np.isfinite(array)))
+        raise ValueError(f"{what} holds {bad} NaN or infinite values; estimators need finite numbers")
+    return array
+
+
+def as_class_labels(values: Any, n: int | None = None, what: str = "labels") -> np.ndarray:
+    """Class labels as an int64 vector.
+
+    Raises:
+        ValueError: not 1-d, wrong length, non-integer values, or NaN.
+    """
+    array = to_numpy(values)
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.ndim != 1:
+        raise ValueError(f"{what} must be a vector of class indices, got shape {array.shape}")
+    if n is not None and len(array) != n:
+        raise ValueError(f"{what} have {len(array)} entries for {n} samples; pass one label per sample")
+    if len(array) < 2:
+        raise ValueError(f"{what}: mutual information needs at least 2 samples, got {len(array)}")
+    if array.dtype.kind == "f":
+        if not np.all(np.isfinite(array)) or not np.all(array == np.round(array)):
+            raise ValueError(f"{what} must be integer class indices; got non-integer or NaN values")
+    elif array.dtype.kind not in "iub":
+        raise ValueError(f"{what} must be integer class indices, got dtype {array.dtype}")
+    return array.astype(np.int64)
+
+
+def is_discrete_labels(values: Any) -> bool:
+    """True for a 1-d integer (or boolean) array: a discrete side such as class labels."""
+    array = to_numpy(values)
+    squeezed = array[:, 0] if array.ndim == 2 and array.shape[1] == 1 else array
+    return squeezed.ndim == 1 and squeezed.dtype.kind in "iub"
+
+
+def to_numpy(values: Any) -> np.ndarray:
+    """A tensor (detached, on the CPU; bfloat16 as float32) or array-like as a numpy array."""
+    if hasattr(values, "detach") and hasattr(values, "cpu"):
+        values = values.detach().cpu()
+        if str(values.dtype) == "torch.bfloat16":
+            values = values.float()
+        return values.numpy()
+    return np.asarray(values)
