@@ -12,10 +12,19 @@ from tqdm.auto import tqdm
 
 from infoplane import estimators as registry
 from infoplane.estimators.base import Estimator
-from infoplane.run import MI_COLUMNS, Run
+from infoplane.run import ESTIMATE_FIELDS, Run, run_name
 
+#: Columns of an MI table (``infoplane.estimate``), in order: the run's identity, then a stored online
+#: estimate's fields (``infoplane.run.ESTIMATE_FIELDS``).
+MI_COLUMNS = ["run", "activation", "seed", *ESTIMATE_FIELDS]
 #: Columns of the MI table, in order.
 COLUMNS = MI_COLUMNS
+
+
+def estimates_frame(rows: list[dict[str, Any]], metadata: Any) -> pd.DataFrame:
+    """Online estimate records (epoch, layer, …, I_XT, I_TY) as an MI table of the run ``metadata`` describes."""
+    run = {"run": run_name(metadata), "activation": metadata.get("activation"), "seed": metadata.get("seed")}
+    return pd.DataFrame([run | row for row in rows], columns=MI_COLUMNS)
 
 EstimatorSpec = str | Estimator
 

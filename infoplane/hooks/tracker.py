@@ -17,7 +17,8 @@ from torch import nn
 from infoplane._version import __version__
 from infoplane.estimators import Estimator
 from infoplane.estimators import get as get_estimator
-from infoplane.run import Run, estimates_frame, plain_data
+from infoplane.analysis.mi_table import estimates_frame
+from infoplane.run import Run, plain_data
 
 #: Module types whose outputs ``layers="auto"`` records.
 ACTIVATION_TYPES: tuple[type[nn.Module], ...] = (
