@@ -29,11 +29,19 @@ def as_samples(values: Any, what: str = "samples") -> np.ndarray:
     return array
 
 
-def as_class_labels(values: Any, n: int | None = None, what: str = "labels") -> np.ndarray:
+def as_class_labels(
+    values: Any, n: int | None = None, what: str = "labels", *, indices: bool = False
+) -> np.ndarray:
     """Class labels as an int64 vector.
 
+    Args:
+        values: the labels, (N,) or (N, 1).
+        n: the number of samples they label, if known.
+        what: how messages name them.
+        indices: require class indices (every label ≥ 0), as a tracker or run file stores them.
+
     Raises:
-        ValueError: not 1-d, wrong length, non-integer values, or NaN.
+        ValueError: not 1-d, wrong length, strings, non-integer values, NaN, or (``indices``) negative.
     """
     array = to_numpy(values)
     if array.ndim == 2 and array.shape[1] == 1:
@@ -47,9 +55,17 @@ def as_class_labels(values: Any, n: int | None = None, what: str = "labels") -> 
     if array.dtype.kind == "f":
         if not np.all(np.isfinite(array)) or not np.all(array == np.round(array)):
             raise ValueError(f"{what} must be integer class indices; got non-integer or NaN values")
+    elif array.dtype.kind in "US":
+        raise ValueError(
+            f"{what} must be integer class indices, got strings (dtype {array.dtype}); map each class to an index, "
+            f"e.g. numpy.unique(labels, return_inverse=True)[1]"
+        )
     elif array.dtype.kind not in "iub":
         raise ValueError(f"{what} must be integer class indices, got dtype {array.dtype}")
-    return array.astype(np.int64)
+    array = array.astype(np.int64)
+    if indices and array.min() < 0:
+        raise ValueError(f"{what} must be class indices ≥ 0, got minimum {int(array.min())}")
+    return array
 
 
 def is_discrete_labels(values: Any) -> bool:

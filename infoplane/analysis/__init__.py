@@ -2,6 +2,9 @@
 
 from infoplane.analysis.compression import bootstrap_mean_interval, compression, per_run_phases
 from infoplane.analysis.diagnostics import saturation
-from infoplane.analysis.mi_table import COLUMNS, estimate
+from infoplane.analysis.mi_table import COLUMNS, MI_COLUMNS, estimate, estimate_row, estimates_frame
 
-__all__ = ["COLUMNS", "bootstrap_mean_interval", "compression", "estimate", "per_run_phases", "saturation"]
+__all__ = [
+    "COLUMNS", "MI_COLUMNS", "bootstrap_mean_interval", "compression", "estimate", "estimate_row", "estimates_frame",
+    "per_run_phases", "saturation",
+]  # fmt: skip

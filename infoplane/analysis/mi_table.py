@@ -1,35 +1,53 @@
-"""``estimate``: a run's activations → a tidy table of I(X;T) and I(T;Y) in bits."""
+"""The MI table: runs' activations (or their online estimates) → a tidy table of I(X;T) and I(T;Y) in bits.
+
+This module builds every row of every MI table: :func:`estimate_row` estimates one layer at one epoch
+with one estimator, for :func:`estimate` (offline, from a run's activations) and for the tracker's
+online estimation alike; :func:`estimates_frame` turns stored online records into a table.
+"""
 
 from __future__ import annotations
 
+import functools
+import json
+import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import torch
 from tqdm.auto import tqdm
 
 from infoplane import estimators as registry
 from infoplane.estimators.base import Estimator
-from infoplane.run import ESTIMATE_FIELDS, Run, run_name
+from infoplane.run import Run, run_name
 
-#: Columns of an MI table (``infoplane.estimate``), in order: the run's identity, then a stored online
-#: estimate's fields (``infoplane.run.ESTIMATE_FIELDS``).
-MI_COLUMNS = ["run", "activation", "seed", *ESTIMATE_FIELDS]
-#: Columns of the MI table, in order.
+#: Columns of an MI table, in order. ``I_XT`` and ``I_TY`` are in bits; ``params`` is the estimator's
+#: setting as given (JSON), ``fitted`` what a run decided on top of it (JSON), ``setting`` the
+#: estimator's short label (e.g. ``binning 30 [-1,1]``).
+MI_COLUMNS = [
+    "run", "activation", "seed", "epoch", "layer", "layer_index", "estimator", "params", "fitted", "I_XT", "I_TY",
+    "setting",
+]  # fmt: skip
+#: The same list under its older name.
 COLUMNS = MI_COLUMNS
-
-
-def estimates_frame(rows: list[dict[str, Any]], metadata: Any) -> pd.DataFrame:
-    """Online estimate records (epoch, layer, …, I_XT, I_TY) as an MI table of the run ``metadata`` describes."""
-    run = {"run": run_name(metadata), "activation": metadata.get("activation"), "seed": metadata.get("seed")}
-    return pd.DataFrame([run | row for row in rows], columns=MI_COLUMNS)
 
 EstimatorSpec = str | Estimator
 
+__all__ = [
+    "COLUMNS", "MI_COLUMNS", "Estimator", "EstimatorSpec", "applies_to", "as_estimator", "as_estimators", "estimate",
+    "estimate_row", "estimates_frame", "setting_label",
+]  # fmt: skip
 
-def _as_estimator(spec: EstimatorSpec) -> Estimator:
+
+def as_estimator(spec: EstimatorSpec) -> Estimator:
+    """A registry name (default parameters) or an estimator instance, as an instance.
+
+    Raises:
+        ValueError: an unknown name (the message lists the valid ones).
+        TypeError: neither a name nor an :class:`Estimator`.
+    """
     if isinstance(spec, Estimator):
         return spec
     if isinstance(spec, str):
@@ -37,16 +55,207 @@ def _as_estimator(spec: EstimatorSpec) -> Estimator:
     raise TypeError(f"estimators must be registry names or Estimator instances, got {type(spec).__name__}")
 
 
+def as_estimators(specs: EstimatorSpec | Sequence[EstimatorSpec]) -> list[Estimator]:
+    """One name or estimator, or a list of them, as a list of instances (see :func:`as_estimator`)."""
+    if isinstance(specs, (str, Estimator)):
+        return [as_estimator(specs)]
+    return [as_estimator(spec) for spec in specs]
+
+
+def applies_to(estimator: Estimator, records: Mapping[str, Any]) -> bool:
+    """Whether ``estimator`` can estimate a layer whose per-sample aux records are ``records``.
+
+    An estimator that needs records beside a layer's output (``requires_aux``, e.g. echo's
+    ``log2_scale``) applies only to the layers that have every one of them; others apply everywhere.
+    """
+    return all(key in records for key in getattr(estimator, "requires_aux", ()))
+
+
+def setting_label(estimator: Estimator) -> str:
+    """The estimator's short label (``Estimator.label``), or its registry name where it has none."""
+    label = getattr(estimator, "label", None)
+    return label if isinstance(label, str) and label else estimator.name
+
+
+@functools.lru_cache(maxsize=512)
+def _label_for(name: str, params: str) -> str:
+    """The short label of a stored (name, params JSON) pair, from the registry's class; the name if none."""
+    try:
+        label_for = getattr(type(registry.get(name)), "label_for", None)
+        label = label_for(json.loads(params)) if callable(label_for) else None
+    except Exception:  # noqa: BLE001 - a caption only: an unknown plugin or odd params fall back to the name
+        label = None
+    return label if isinstance(label, str) and label else name
+
+
+def _is_finite(values: Any) -> bool:
+    if isinstance(values, torch.Tensor):
+        return bool(torch.isfinite(values).all())
+    return bool(np.isfinite(np.asarray(values, dtype=np.float64)).all())
+
+
+def estimate_row(
+    estimator: Estimator,
+    x: Any,
+    t: Any,
+    y: Any,
+    aux: Mapping[str, Any] | None = None,
+    *,
+    epoch: int,
+    layer: str,
+    layer_index: int,
+    given: Estimator | None = None,
+    where: str = "",
+    strict: bool = True,
+) -> dict[str, Any]:
+    """Estimate one layer at one epoch with one estimator: one MI-table row (without the run columns).
+
+    Activations holding NaN or infinite values (diverged training) and an estimate that is not finite
+    give NaN estimates with a ``RuntimeWarning`` naming layer, epoch and estimator: a gap in every
+    table and figure, never a number (an ``inf`` would break every axis).
+
+    Args:
+        estimator: the estimator to apply (after :meth:`~Estimator.fit_trajectory`, if any).
+        x: the probe inputs (n_samples, n_features), or None where the run did not keep them.
+        t: the layer's activations at this epoch (n_samples, width): array or tensor.
+        y: the probe labels (n_samples,).
+        aux: the layer's per-sample records at this epoch; only those ``estimator.requires_aux`` names
+            are passed on.
+        epoch: the logged epoch.
+        layer: the layer's name.
+        layer_index: the layer's position among the run's layers.
+        given: the estimator as configured, before ``fit_trajectory`` (default: ``estimator``): its
+            parameters are the ``params`` column and its label the ``setting``; what ``estimator``
+            decided on top of them is the ``fitted`` column.
+        where: prefix of messages naming the run, e.g. ``"run 'tanh-seed1', "``.
+        strict: a ``ValueError`` from the estimator is raised, naming layer and epoch (offline); with
+            ``strict=False`` it becomes a warned NaN (online estimation must not stop training).
+
+    Returns:
+        A dict with the keys ``epoch``, ``layer``, ``layer_index``, ``estimator``, ``params``,
+        ``fitted``, ``I_XT``, ``I_TY`` (bits) and ``setting``.
+
+    Raises:
+        ValueError: (``strict``) the estimator refused the data; the message names where.
+    """
+    given = estimator if given is None else given
+    place = f"{where}layer {layer!r}, epoch {epoch}, {estimator.name}"
+    required = tuple(getattr(estimator, "requires_aux", ()))
+    records = aux or {}
+    i_xt = i_ty = math.nan
+    if not _is_finite(t):
+        warnings.warn(
+            f"{place}: NaN or infinite activations (diverged training); recorded as a gap, not a number",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    else:
+        try:
+            i_xt, i_ty = estimator.information_plane(x, t, y, **{key: records[key] for key in required})
+            i_xt, i_ty = float(i_xt), float(i_ty)
+        except ValueError as exc:
+            if strict:
+                raise ValueError(f"{place}: {exc}") from None
+            warnings.warn(f"{place}: no estimate ({exc}); recorded as a gap", RuntimeWarning, stacklevel=2)
+            i_xt = i_ty = math.nan
+        if not (math.isfinite(i_xt) and math.isfinite(i_ty)):
+            if not (math.isnan(i_xt) and math.isnan(i_ty)):  # a double NaN was warned above
+                warnings.warn(
+                    f"{place}: the estimate (I(X;T), I(T;Y)) = ({i_xt}, {i_ty}) bits is not finite; recorded as "
+                    f"NaN, a gap",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+            i_xt = i_xt if math.isfinite(i_xt) else math.nan
+            i_ty = i_ty if math.isfinite(i_ty) else math.nan
+    given_params = given.get_params()
+    decided = {k: v for k, v in estimator.get_params().items() if given_params.get(k) != v}
+    return {
+        "epoch": int(epoch),
+        "layer": layer,
+        "layer_index": int(layer_index),
+        "estimator": estimator.name,
+        "params": given.params_json(given_params),
+        "fitted": given.params_json(decided),
+        "I_XT": i_xt,
+        "I_TY": i_ty,
+        "setting": setting_label(given),
+    }
+
+
+def estimates_frame(rows: Sequence[Mapping[str, Any]], metadata: Mapping[str, Any]) -> pd.DataFrame:
+    """Online estimate records (epoch, layer, …, I_XT, I_TY) as an MI table of the run ``metadata`` describes.
+
+    A record without ``setting`` (as stored in run files) gets the label the registry's estimator class
+    gives its ``params`` (its name where the class gives none). An estimate that is not a number is
+    refused; an infinite one becomes NaN with a warning (a gap, never an axis to infinity).
+
+    Raises:
+        ValueError: an estimate is not a number; the message names run, layer and epoch.
+    """
+    name = run_name(metadata)
+    run = {"run": name, "activation": metadata.get("activation"), "seed": metadata.get("seed")}
+    table = []
+    for row in rows:
+        record = run | dict(row)
+        for key in ("I_XT", "I_TY"):
+            value = record.get(key)
+            try:
+                number = float(value)  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"run {name!r}, layer {record.get('layer')!r}, epoch {record.get('epoch')}: the online estimate "
+                    f"{key} is {value!r}, not a number"
+                ) from None
+            if math.isinf(number):
+                warnings.warn(
+                    f"run {name!r}, layer {record.get('layer')!r}, epoch {record.get('epoch')}, "
+                    f"{record.get('estimator')}: the online estimate {key} is {number}; recorded as NaN, a gap",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+                number = math.nan
+            record[key] = number
+        if not record.get("setting"):
+            record["setting"] = _label_for(str(record.get("estimator")), str(record.get("params", "{}")))
+        table.append(record)
+    return pd.DataFrame(table, columns=MI_COLUMNS)
+
+
+def _online_rows(run: Run, asked: Sequence[tuple[EstimatorSpec, Estimator]]) -> pd.DataFrame:
+    """The MI table of a run captured with ``store="none"``: its online estimates of the asked estimators."""
+    table = estimates_frame(run.estimates, run.metadata)
+    if not asked:
+        return table
+    keep = np.zeros(len(table), dtype=bool)
+    for spec, estimator in asked:
+        match = (table["estimator"] == estimator.name).to_numpy(copy=True)
+        if isinstance(spec, Estimator):  # an instance asks for its setting; a name for any setting of it
+            match &= (table["params"] == estimator.params_json()).to_numpy()
+        if not match.any():
+            have = sorted({f"{e} {p}" for e, p in zip(table["estimator"], table["params"])})
+            wanted = (
+                estimator.name if isinstance(spec, str) else f"{estimator.name} {estimator.params_json()}"
+            )
+            raise ValueError(
+                f"run {run.name!r} was captured with store='none', so its activations were not kept and only its "
+                f"online estimates can be shown; it has {have or 'none'}, not {wanted}: ask for one of those, or "
+                f"capture again keeping the activations"
+            )
+        keep |= match
+    return table[keep].reset_index(drop=True)
+
+
 def estimate(
     runs: Run | Sequence[Run],
-    estimators: Sequence[EstimatorSpec] = ("binning",),
+    estimators: EstimatorSpec | Sequence[EstimatorSpec] | None = None,
     *,
     progress: bool | None = None,
 ) -> pd.DataFrame:
     """Estimate the information plane of every layer at every logged epoch of each run.
 
-    Epochs whose activations hold NaN or infinite values (diverged training) get NaN estimates and a
-    warning naming run, layer and epoch: a gap, never a number.
+    Epochs whose activations hold NaN or infinite values (diverged training), and estimates that are
+    not finite, get NaN and a warning naming run, layer and epoch: a gap, never a number.
 
     An estimator that needs per-sample records beside a layer's output (``requires_aux``, e.g. echo's
     ``log2_scale``) is applied only to the layers that have them.
@@ -57,13 +266,23 @@ def estimate(
     run decided on top of them (e.g. ``{"range": [lo, hi]}`` for binning without a fixed range), so that
     runs of one setting group together while every number stays traceable.
 
+    A run captured with ``store="none"`` kept no activations: its rows are the online estimates made
+    while training (those of the asked estimators: a name asks for every setting of that estimator, an
+    instance for its own setting; all of them when ``estimators`` is not given).
+
     Args:
         runs: one run or several.
-        estimators: registry names (default parameters) or configured estimator instances.
+        estimators: a registry name (default parameters) or a configured estimator instance, or a list
+            of them; default ``"binning"`` (for ``store="none"`` runs: every online estimate).
         progress: show a progress bar (``None``: only on a terminal).
 
     Returns:
-        A DataFrame with the columns ``COLUMNS``; ``I_XT`` and ``I_TY`` are in bits.
+        A DataFrame with the columns ``MI_COLUMNS``; ``I_XT`` and ``I_TY`` are in bits.
+
+    Raises:
+        ValueError: runs share a name; no estimators; an estimator applies to no layer of a run; an
+            estimator refuses a layer (the message names run, layer and epoch); a ``store="none"`` run
+            lacks an asked online estimate.
     """
     run_list = [runs] if isinstance(runs, Run) else list(runs)
     names = [r.name for r in run_list]
@@ -73,23 +292,38 @@ def estimate(
             f"runs share the names {shared}, so their rows would mix: give each run its own metadata['name'] "
             f"(e.g. Tracker(..., metadata={{'name': 'tanh-seed1'}}) or tracker.to_run(name=...))"
         )
-    chosen = [_as_estimator(spec) for spec in estimators]
-    if not chosen:
+    specs: list[EstimatorSpec] = (
+        []
+        if estimators is None
+        else [estimators]
+        if isinstance(estimators, (str, Estimator))
+        else list(estimators)
+    )
+    if estimators is not None and not specs:
         raise ValueError("estimators is empty: name at least one, e.g. ['binning']")
-    total = sum(len(r.layers) * len(r.epochs) for r in run_list) * len(chosen)
-    rows: list[dict[str, Any]] = []
-    with tqdm(total=total, desc="estimating", unit="layer-epoch", disable=None if progress is None else not progress) as bar:
+    asked = [(spec, as_estimator(spec)) for spec in specs]
+    chosen = [estimator for _, estimator in asked] or [registry.get("binning")]
+    total = sum(len(r.layers) * len(r.epochs) for r in run_list if r.activations) * len(chosen)
+    tables: list[pd.DataFrame] = []
+    with tqdm(
+        total=total, desc="estimating", unit="layer-epoch", disable=None if progress is None else not progress
+    ) as bar:
         for run in run_list:
             if not run.activations:
-                raise ValueError(
-                    f"run {run.name!r} kept no activations (captured with store='none'); its online estimates "
-                    f"are in run.estimates_table()"
-                )
+                tables.append(_online_rows(run, asked))
+                continue
+            rows: list[dict[str, Any]] = []
+            where = f"run {run.name!r}, "
             x = None if run.inputs is None else run.inputs.numpy()
             y = run.labels.numpy()
+            run_columns = {
+                "run": run.name,
+                "activation": run.metadata.get("activation"),
+                "seed": run.metadata.get("seed"),
+            }
             for estimator in chosen:
                 required = tuple(getattr(estimator, "requires_aux", ()))
-                usable = [layer for layer in run.layers if all(k in run.aux.get(layer, {}) for k in required)]
+                usable = [layer for layer in run.layers if applies_to(estimator, run.aux.get(layer, {}))]
                 if not usable:
                     raise ValueError(
                         f"run {run.name!r}: estimator {estimator.name!r} needs per-sample {list(required)} records, "
@@ -101,46 +335,21 @@ def estimate(
                         continue
                     aux = run.aux.get(layer, {})
                     trajectory = [a.float().numpy() for a in run.activations[layer]]
-                    finite = [bool(np.isfinite(t).all()) for t in trajectory]
-                    for epoch, ok in zip(run.epochs, finite):
-                        if not ok:
-                            warnings.warn(
-                                f"run {run.name!r}, layer {layer!r}, epoch {epoch}: NaN or infinite activations "
-                                f"(diverged training); recorded as a gap, not a number",
-                                RuntimeWarning,
-                                stacklevel=2,
-                            )
+                    finite = [t for t in trajectory if _is_finite(t)]  # diverged epochs are gaps, not fitted
                     try:
-                        fitted = estimator.fit_trajectory([t for t, ok in zip(trajectory, finite) if ok])
+                        fitted = estimator.fit_trajectory(finite)
                     except ValueError as exc:
                         raise ValueError(f"run {run.name!r}, layer {layer!r}: {exc}") from None
-                    given = estimator.get_params()
-                    params = estimator.params_json(given)
-                    decided = {k: v for k, v in fitted.get_params().items() if given.get(k) != v}
-                    fitted_json = estimator.params_json(decided)
                     for i, (epoch, t) in enumerate(zip(run.epochs, trajectory)):
-                        extra = {key: aux[key][i].float().numpy() for key in required}
-                        if not finite[i]:
-                            i_xt = i_ty = float("nan")  # a gap in every figure and table, never a number
-                        else:
-                            try:
-                                i_xt, i_ty = fitted.information_plane(x, t, y, **extra)
-                            except ValueError as exc:
-                                raise ValueError(f"run {run.name!r}, layer {layer!r}, epoch {epoch}: {exc}") from None
-                        rows.append(
-                            {
-                                "run": run.name,
-                                "activation": run.metadata.get("activation"),
-                                "seed": run.metadata.get("seed"),
-                                "epoch": epoch,
-                                "layer": layer,
-                                "layer_index": layer_index,
-                                "estimator": fitted.name,
-                                "params": params,
-                                "fitted": fitted_json,
-                                "I_XT": i_xt,
-                                "I_TY": i_ty,
-                            }
-                        )
+                        records = {key: aux[key][i].float().numpy() for key in required}
+                        row = estimate_row(
+                            fitted, x, t, y, records, epoch=epoch, layer=layer, layer_index=layer_index,
+                            given=estimator, where=where,
+                        )  # fmt: skip
+                        rows.append(run_columns | row)
                         bar.update()
-    return pd.DataFrame(rows, columns=COLUMNS)
+            tables.append(pd.DataFrame(rows, columns=MI_COLUMNS))
+    filled = [table for table in tables if len(table)]  # pandas warns on concatenating empty frames
+    if len(filled) > 1:
+        return pd.concat(filled, ignore_index=True)
+    return filled[0] if filled else pd.DataFrame(columns=MI_COLUMNS)

@@ -18,10 +18,10 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from infoplane._version import __version__
 from infoplane.experiments import datasets, models
 from infoplane.experiments.training import Experiment, make_adam, seeded_split
 from infoplane.hooks import log_spaced_epochs
+from infoplane.hooks.metadata import run_metadata
 from infoplane.run import Run
 
 
@@ -137,14 +137,14 @@ def run_seeds(
     for k, seed in enumerate(seeds):
         activations = {name: torch.stack([c[k] for c in chunks]) for name, chunks in captures.items()}
         metadata = {
-            "infoplane_version": __version__,
-            "torch_version": str(torch.__version__),
-            "created": created,
-            "model": repr(nets[k]),
-            "layer_widths": {name: int(a.shape[-1]) for name, a in activations.items()},
-            "layer_types": {name: type(model.activation).__name__ for name in model.layer_names[:-1]} | {"output": "Sequential"},
-            "probe_samples": len(x),
-            "dtype": "float32",
+            **run_metadata(
+                nets[k],
+                layer_widths={name: int(a.shape[-1]) for name, a in activations.items()},
+                layer_types={name: type(model.activation).__name__ for name in model.layer_names[:-1]} | {"output": "Sequential"},
+                probe_samples=len(x),
+                dtype=torch.float32,
+                created=created,
+            ),
             **experiment.run_metadata(seed, widths),
             "trained_with": f"run_seeds (batched, {n_seeds} seeds)",
         }

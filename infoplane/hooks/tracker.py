@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as _dt
+import contextlib
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -14,11 +14,16 @@ import pandas as pd
 import torch
 from torch import nn
 
-from infoplane._version import __version__
-from infoplane.estimators import Estimator
-from infoplane.estimators import get as get_estimator
-from infoplane.analysis.mi_table import estimates_frame
+from infoplane.analysis.mi_table import (
+    EstimatorSpec,
+    applies_to,
+    as_estimators,
+    estimate_row,
+    estimates_frame,
+)
+from infoplane.hooks.metadata import run_metadata
 from infoplane.run import Run, plain_data
+from infoplane.samples import as_class_labels
 
 #: Module types whose outputs ``layers="auto"`` records.
 ACTIVATION_TYPES: tuple[type[nn.Module], ...] = (
@@ -117,18 +122,22 @@ class Tracker:
     Args:
         model: the network; its device is that of its first parameter (or buffer).
         inputs: the probe set, a tensor (or array) whose first dimension indexes samples.
-        labels: class indices of the probe samples, ints in ``[0, n_classes)``, shape (n_samples,).
+        labels: class indices of the probe samples, ints in ``[0, n_classes)``, shape (n_samples,) or
+            (n_samples, 1); checked by :func:`infoplane.samples.as_class_labels`.
         layers: ``"auto"`` (every activation module and the model's output), or module names from
             ``model.named_modules()`` (``"output"`` for the model's output), or module objects.
         batch_size: probe samples per forward pass.
         dtype: dtype the activations are stored in (float32 by default; float16 halves the memory).
         store_inputs: keep the probe inputs in the run (estimators that need X itself use them).
         metadata: written into the run (data set, seed, hyper-parameters, …).
-        estimators: estimate online: at each capture every estimator (a registry name or an instance)
-            runs on every layer while its activations are still on the model's device; the numbers
-            go to :meth:`estimates` and into the run. Online estimation sees one epoch at a time, so
-            binning without a fixed ``range`` uses each epoch's own range (fix ``range`` to compare
-            epochs, as the offline :func:`infoplane.estimate` does with the run's overall range).
+        estimators: estimate online: at each capture every estimator (a registry name or an instance,
+            or a list of them) runs on every layer it applies to while its activations are still on the
+            model's device; the rows, built by the same function as offline rows
+            (:func:`infoplane.analysis.mi_table.estimate_row`), go to :meth:`estimates` and into the run.
+            An estimate that fails or is not finite (``inf``) is stored as NaN with a ``RuntimeWarning``
+            naming layer, epoch and estimator: a gap, never a number. Online estimation sees one epoch at
+            a time, so binning without a fixed ``range`` uses each epoch's own range (fix ``range`` to
+            compare epochs, as the offline :func:`infoplane.estimate` does with the run's overall range).
         store: what is kept of the activations: ``"float32"``, ``"float16"`` (overrides ``dtype``) or
             ``"none"`` (only the online estimates; needs ``estimators``).
         probe_size: use a fixed random subset of this many probe samples (seeded by ``probe_seed``),
@@ -157,7 +166,7 @@ class Tracker:
         dtype: torch.dtype = torch.float32,
         store_inputs: bool = True,
         metadata: Mapping[str, Any] | None = None,
-        estimators: Sequence[str | Estimator] = (),
+        estimators: EstimatorSpec | Sequence[EstimatorSpec] = (),
         store: Literal["float32", "float16", "none"] | None = None,
         probe_size: int | None = None,
         probe_seed: int = 0,
@@ -165,7 +174,7 @@ class Tracker:
     ) -> None:
         self.model = model
         self.inputs = _as_probe_inputs(inputs)
-        self.labels = _as_labels(labels, len(self.inputs))
+        self.labels = torch.from_numpy(as_class_labels(labels, len(self.inputs), "labels", indices=True))
         if probe_size is not None:
             if not 2 <= probe_size <= len(self.inputs):
                 raise ValueError(f"probe_size must lie in [2, {len(self.inputs)}] (the probe set's size), got {probe_size}")
@@ -185,7 +194,7 @@ class Tracker:
             dtype = getattr(torch, store)
         if not dtype.is_floating_point:
             raise ValueError(f"dtype must be a floating-point dtype, got {dtype}")
-        self.estimators = [get_estimator(e) if isinstance(e, str) else e for e in estimators]
+        self.estimators = as_estimators(estimators)
         if store == "none" and not self.estimators:
             raise ValueError("store='none' would keep nothing: give estimators=[...] to estimate online")
         self.keep_activations = store != "none"
@@ -211,17 +220,26 @@ class Tracker:
     def capture(self, epoch: int, **metrics: float) -> dict[str, torch.Tensor]:
         """Record every chosen layer on the whole probe set, and the given metrics, for ``epoch``.
 
+        The probe pass runs in full precision (autocast disabled inside it), so activations captured
+        inside a ``torch.autocast`` region are those of the float32 model, as the stored dtype says.
+        A capture that fails (a layer's output without the batch on dimension 0, complex or without
+        units, a memory budget exceeded) raises before anything is recorded: earlier captures stay.
+
         Args:
-            epoch: the epoch index; captures must come in strictly increasing epochs.
+            epoch: the epoch index, an int ≥ 0; captures must come in strictly increasing epochs.
             **metrics: numbers to keep beside the activations (loss, train_accuracy, …).
 
         Returns:
             The activations just recorded, per layer, (n_samples, width): on the CPU, or on the model's
             device with ``store="none"``.
+
+        Raises:
+            ValueError: a negative, non-integer or repeated epoch, or a layer's output that cannot be
+                recorded (the message names the layer).
         """
         if self._closed:
             raise RuntimeError("this tracker is closed; create a new Tracker to capture again")
-        epoch = int(epoch)
+        epoch = _as_epoch(epoch)
         if self.epochs and epoch <= self.epochs[-1]:
             raise ValueError(f"epoch {epoch} comes after epoch {self.epochs[-1]} was captured; epochs must increase")
         values = {}
@@ -275,31 +293,18 @@ class Tracker:
     def _estimate_online(
         self, epoch: int, activations: Mapping[str, torch.Tensor], aux: Mapping[str, Mapping[str, torch.Tensor]]
     ) -> list[dict[str, Any]]:
+        """One MI-table row per (estimator, layer it applies to), built as offline estimation builds them;
+        an estimate that fails or is not finite is a warned NaN, so training goes on."""
         x = self.inputs.reshape(len(self.inputs), -1)
         rows = []
         for estimator in self.estimators:
-            required = tuple(getattr(estimator, "requires_aux", ()))
             for index, (layer, t) in enumerate(activations.items()):
                 records = aux.get(layer, {})
-                if not all(key in records for key in required):
-                    continue
-                try:
-                    i_xt, i_ty = estimator.information_plane(x, t, self.labels, **{k: records[k] for k in required})
-                except ValueError as exc:
-                    warnings.warn(f"epoch {epoch}, layer {layer!r}, {estimator.name}: no estimate ({exc})", stacklevel=3)
-                    i_xt = i_ty = math.nan
-                rows.append(
-                    {
-                        "epoch": epoch,
-                        "layer": layer,
-                        "layer_index": index,
-                        "estimator": estimator.name,
-                        "params": estimator.params_json(),
-                        "fitted": "{}",
-                        "I_XT": float(i_xt),
-                        "I_TY": float(i_ty),
-                    }
-                )
+                if applies_to(estimator, records):
+                    row = estimate_row(
+                        estimator, x, t, self.labels, records, epoch=epoch, layer=layer, layer_index=index, strict=False
+                    )
+                    rows.append(row)
         return rows
 
     def resume_from(self, run: Run, through_epoch: int | None = None) -> None:
@@ -341,20 +346,23 @@ class Tracker:
         pieces: dict[str, list[torch.Tensor]] = {name: [] for name in self.selection.names}
         aux_pieces: dict[str, dict[str, list[torch.Tensor]]] = {}
         calls: dict[str, int] = dict.fromkeys(self.selection.names, 0)
+        rows = [0]  # samples in the batch now passing, for the hooks' shape check
         handles = []
         modes = [(m, m.training) for m in model.modules()]
         rng_devices = [device] if device.type == "cuda" else []
         try:
             for name, module in zip(self.selection.names, self.selection.modules):
-                handles.append(module.register_forward_hook(self._hook(name, pieces, aux_pieces, calls)))
+                hook = self._hook(name, pieces, aux_pieces, calls, rows)
+                handles.append(module.register_forward_hook(hook))
             model.eval()
-            with torch.no_grad(), torch.random.fork_rng(devices=rng_devices):
+            with torch.no_grad(), torch.random.fork_rng(devices=rng_devices), _full_precision(device):
                 for start, stop in _batch_bounds(len(self.inputs), self.batch_size):
                     batch = self.inputs[start:stop].to(device)
                     if batch.is_floating_point() and dtype is not None and batch.dtype != dtype:
                         batch = batch.to(dtype)  # a float64 numpy probe set meets a float32 model
                     for name in calls:
                         calls[name] = 0
+                    rows[0] = stop - start
                     model(batch)
                     _check_calls(calls, type(model).__name__)
         finally:
@@ -371,6 +379,7 @@ class Tracker:
         pieces: dict[str, list[torch.Tensor]],
         aux_pieces: dict[str, dict[str, list[torch.Tensor]]],
         calls: dict[str, int],
+        rows: list[int],
     ) -> Any:
         # With online estimators the activations stay on the model's device until estimated;
         # otherwise each batch goes straight to the CPU, so a big probe set never fills the GPU.
@@ -386,8 +395,7 @@ class Tracker:
                     f"layer {name!r} ({type(module).__name__}) returned {type(output).__name__}, not a tensor "
                     f"or a tuple starting with one; record a different layer"
                 )
-            if tensor.ndim == 0:
-                raise ValueError(f"layer {name!r} returned a scalar; it has no per-sample activations")
+            _check_layer_output(name, module, tensor, rows[0])
             if not pieces[name]:  # the first batch tells the size of the whole capture: stop before allocating it
                 per_sample = tensor[0].numel() * torch.empty((), dtype=self.dtype).element_size()
                 self._check_projected(name, per_sample * len(self.inputs), tensor[0].numel())
@@ -395,6 +403,7 @@ class Tracker:
             extra = getattr(module, "infoplane_aux", None)
             if extra is not None:
                 for key, value in extra(args, output).items():
+                    _check_layer_output(f"{name}/{key}", module, value, rows[0], what="aux record")
                     aux_pieces.setdefault(name, {}).setdefault(key, []).append(_per_sample_copy(value, device))
 
         return hook
@@ -407,16 +416,13 @@ class Tracker:
         metrics = {k: [m.get(k, math.nan) for m in self.metrics] for k in names}
         activations = {name: torch.stack(chunks) for name, chunks in self._activations.items() if chunks}
         aux = {name: {k: torch.stack(v) for k, v in records.items()} for name, records in self._aux.items()}
-        info: dict[str, Any] = {
-            "infoplane_version": __version__,
-            "torch_version": torch.__version__,
-            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-            "model": repr(self.model),
-            "layer_widths": dict(self._widths),
-            "layer_types": dict(self._module_types),
-            "probe_samples": len(self.inputs),
-            "dtype": str(self.dtype).removeprefix("torch."),
-        }
+        info = run_metadata(
+            self.model,
+            layer_widths=self._widths,
+            layer_types=self._module_types,
+            probe_samples=len(self.inputs),
+            dtype=self.dtype,
+        )
         info.update(self.metadata)
         info.update(metadata)
         return Run(
@@ -428,7 +434,7 @@ class Tracker:
             metadata=info,
             inputs=self.inputs.reshape(len(self.inputs), -1).float().clone() if self.store_inputs else None,
             aux=aux,
-            estimates=list(self._estimates),
+            estimates=[{k: v for k, v in row.items() if k != "setting"} for row in self._estimates],
         )
 
     def save(self, path: str, **metadata: Any) -> Run:
@@ -492,21 +498,64 @@ def _as_probe_inputs(inputs: torch.Tensor | np.ndarray) -> torch.Tensor:
         raise ValueError("the probe set (inputs) is empty: pass at least two samples")
     if len(tensor) < 2:
         raise ValueError(f"the probe set has {len(tensor)} sample; mutual information needs at least two")
+    if tensor[0].numel() == 0:
+        raise ValueError(
+            f"the probe set's samples have no features (shape {tuple(tensor.shape)}); pass real inputs"
+        )
     return tensor.detach().cpu()
 
 
-def _as_labels(labels: torch.Tensor | np.ndarray | Sequence[int], n: int) -> torch.Tensor:
-    tensor = torch.as_tensor(labels).detach().cpu()
-    if tensor.ndim != 1:
-        raise ValueError(f"labels must be one class index per sample, shape ({n},), got shape {tuple(tensor.shape)}")
-    if len(tensor) != n:
-        raise ValueError(f"inputs have {n} samples but labels have {len(tensor)}; pass one label per probe sample")
-    if tensor.is_floating_point():
-        if not torch.all(tensor == tensor.round()):
-            raise ValueError("labels must be class indices (integers), got non-integer floats")
-    elif tensor.dtype == torch.bool or tensor.is_complex():
-        raise ValueError(f"labels must be integer class indices, got dtype {tensor.dtype}")
-    tensor = tensor.to(torch.int64)
-    if tensor.min() < 0:
-        raise ValueError(f"labels must be class indices ≥ 0, got minimum {int(tensor.min())}")
-    return tensor
+def _as_epoch(epoch: Any) -> int:
+    """An epoch index as an int ≥ 0 (ints, integral floats and one-element tensors accepted)."""
+    try:
+        value = int(epoch)
+        integral = value == epoch
+    except (TypeError, ValueError, RuntimeError):
+        integral = False
+    if not integral or isinstance(epoch, bool):
+        raise ValueError(f"capture: epoch must be an integer epoch index, got {epoch!r}")
+    if value < 0:
+        raise ValueError(f"capture: epoch must be ≥ 0 (epochs count from 0), got {value}")
+    return value
+
+
+def _check_layer_output(
+    name: str, module: nn.Module, tensor: torch.Tensor, n_rows: int, what: str = "layer"
+) -> None:
+    """Refuse, naming the layer, an output that cannot be recorded as (samples, units) activations."""
+    kind = type(module).__name__
+    if not isinstance(tensor, torch.Tensor):
+        raise TypeError(
+            f"{what} {name!r} ({kind}) gave a {type(tensor).__name__}, not a tensor; record another layer"
+        )
+    if tensor.ndim == 0:
+        raise ValueError(f"{what} {name!r} ({kind}) returned a scalar; it has no per-sample activations")
+    if tensor.shape[0] != n_rows:
+        raise ValueError(
+            f"{what} {name!r} ({kind}) returned shape {tuple(tensor.shape)} for a batch of {n_rows} probe samples: "
+            f"the batch must be its dimension 0 (does its forward transpose or reduce over samples?); record "
+            f"another layer, or make the module return (batch, …)"
+        )
+    if tensor.is_complex():
+        raise ValueError(
+            f"{what} {name!r} ({kind}) returned complex values ({tensor.dtype}); activations must be real: record "
+            f"another layer, or return torch.view_as_real(...) from it"
+        )
+    if tensor[0].numel() == 0:
+        raise ValueError(
+            f"{what} {name!r} ({kind}) has no units (output shape {tuple(tensor.shape)}); record a layer with at "
+            f"least one unit"
+        )
+
+
+@contextlib.contextmanager
+def _full_precision(device: torch.device) -> Iterator[None]:
+    """Autocast disabled for the CPU and the model's device, so a capture inside ``torch.autocast``
+    records the full-precision activations its stored dtype claims."""
+    with contextlib.ExitStack() as stack:
+        for device_type in dict.fromkeys(("cpu", device.type)):
+            try:
+                stack.enter_context(torch.autocast(device_type=device_type, enabled=False))
+            except (RuntimeError, ValueError):  # a device type without autocast has nothing to disable
+                pass
+        yield

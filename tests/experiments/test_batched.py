@@ -24,3 +24,13 @@ def test_batched_seeds_equal_single_seed_runs() -> None:
         assert run.metadata["layer_widths"] == alone.metadata["layer_widths"]
     # different seeds really differ
     assert not torch.allclose(batched[0].activations["1"], batched[1].activations["1"])
+
+
+def test_batched_runs_describe_themselves_as_single_runs_do() -> None:
+    config = TrainConfig(epochs=2, lr=3e-3, seed=5)
+    (batched,) = run_seeds(Experiment(activation="tanh", config=config), [5], progress=False)
+    alone = run_experiment(Experiment(activation="tanh", config=config), progress=False)
+    assert set(batched.metadata) - {"trained_with"} == set(alone.metadata)
+    for key in set(alone.metadata) - {"created"}:
+        assert batched.metadata[key] == alone.metadata[key], key
+    assert batched.metadata["trained_with"] == "run_seeds (batched, 1 seeds)"

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 import torch
 
 from infoplane import Tracker, estimate, load_run
+from infoplane.analysis.mi_table import MI_COLUMNS, setting_label
 from infoplane.cli import main
-from infoplane.estimators import Binning
+from infoplane.estimators import Binning, Estimator
 from infoplane.experiments import models
 
 
@@ -42,7 +46,11 @@ def test_online_estimates_equal_offline_ones_on_the_same_activations() -> None:
     merged = online.merge(offline, on=keys, suffixes=("_online", "_offline"))
     assert merged["I_XT_online"].tolist() == pytest.approx(merged["I_XT_offline"].tolist(), abs=1e-9)
     assert merged["I_TY_online"].tolist() == pytest.approx(merged["I_TY_offline"].tolist(), abs=1e-9)
-    assert list(online.columns) == list(offline.columns)
+    assert list(online.columns) == list(offline.columns) == MI_COLUMNS
+    # one row builder: the same params and setting label online and offline
+    assert (merged["params_online"] == merged["params_offline"]).all()
+    assert (merged["setting_online"] == merged["setting_offline"]).all()
+    assert set(online["setting"]) == {setting_label(fixed), setting_label(tracker.estimators[1])}
 
 
 def test_store_none_keeps_only_numbers_and_reports_from_them(tmp_path: Path) -> None:
@@ -56,8 +64,15 @@ def test_store_none_keeps_only_numbers_and_reports_from_them(tmp_path: Path) -> 
     path = run.save(tmp_path / "online.pt")
     loaded = load_run(path)
     assert loaded.estimates == run.estimates
-    with pytest.raises(ValueError, match="kept no activations.*estimates_table"):
-        estimate(loaded, ["binning"], progress=False)
+    # infoplane.estimate returns a store="none" run's online estimates (what Run.to_pandas did)
+    table = estimate(loaded, "binning", progress=False)
+    assert list(table.columns) == MI_COLUMNS and len(table) == 2 * 3
+    assert table["I_XT"].tolist() == tracker.estimates()["I_XT"].tolist()
+    assert set(table["run"]) == {loaded.name} and set(table["activation"]) == {"tanh"}
+    assert table["setting"].tolist() == tracker.estimates()["setting"].tolist()  # label recomputed from params
+    assert estimate(loaded, progress=False).equals(table)  # no estimators named: every online estimate
+    with pytest.raises(ValueError, match=r"store='none'.*activations were not kept.*it has \['binning .*not ksg"):
+        estimate(loaded, ["ksg"], progress=False)
     report = tmp_path / "online.html"
     assert main(["report", str(path), "-o", str(report), "-q"]) == 0
     assert "information-plane" in report.read_text()
@@ -78,11 +93,11 @@ def test_an_estimate_that_fails_online_is_a_warned_gap_not_a_number() -> None:
     net = tanh_net()
     with torch.no_grad():
         net[0].weight[0, 0] = float("nan")
-    with Tracker(net, x, y, estimators=["binning"]) as tracker, pytest.warns(UserWarning) as warned:
+    with Tracker(net, x, y, estimators=["binning"]) as tracker, pytest.warns(RuntimeWarning) as warned:
         tracker.capture(0)
-    messages = sorted(str(w.message).split(",")[1].strip() for w in warned)
+    messages = sorted(str(w.message).split(",")[0].strip() for w in warned)
     assert messages == ["layer '1'", "layer '3'", "layer 'output'"]
-    assert all("epoch 0" in str(w.message) and "NaN" in str(w.message) for w in warned)
+    assert all("epoch 0, binning: NaN or infinite" in str(w.message) for w in warned)
     table = tracker.estimates()
     assert table["I_XT"].isna().all()  # every layer downstream of the NaN weight
 
@@ -135,3 +150,41 @@ def test_resume_from_refuses_another_probe_set() -> None:
         other.resume_from(saved)
     with pytest.raises(ValueError, match="another store= setting"):
         Tracker(tanh_net(), x, y, estimators=["binning"], store="none").resume_from(saved)
+
+
+class Infinite(Estimator):
+    """An estimator whose I(X;T) is infinite: the degenerate result a continuous layer can give."""
+
+    name = "infinite"
+
+    def __init__(self) -> None:
+        pass
+
+    def mutual_information(self, a: Any, b: Any) -> float:
+        return math.inf
+
+    def information_plane(self, x: Any, t: Any, y: Any) -> tuple[float, float]:
+        return math.inf, 0.25
+
+
+def test_an_infinite_online_estimate_is_a_warned_nan_never_an_inf() -> None:
+    x, y = probe()
+    tracker = Tracker(tanh_net(), x, y, estimators=[Infinite()], store="none")
+    with pytest.warns(RuntimeWarning, match=r"epoch 3, infinite: .*\(inf, 0.25\).*not finite") as warned:
+        tracker.capture(3)
+    assert sorted(str(w.message).split(",")[0] for w in warned) == ["layer '1'", "layer '3'", "layer 'output'"]
+    table = tracker.estimates()
+    assert table["I_XT"].isna().all() and not np.isinf(table["I_XT"]).any()
+    assert table["I_TY"].tolist() == [0.25, 0.25, 0.25]  # the finite half stays
+
+
+def test_negative_epochs_are_refused() -> None:
+    x, y = probe()
+    tracker = Tracker(tanh_net(), x, y, estimators=["binning"])
+    with pytest.raises(ValueError, match=r"epoch must be ≥ 0 .*got -5"):
+        tracker.capture(-5)
+    with pytest.raises(ValueError, match="integer epoch index, got 2.5"):
+        tracker.capture(2.5)  # type: ignore[arg-type]
+    assert tracker.epochs == [] and tracker.estimates().empty
+    tracker.capture(np.int64(0))
+    assert tracker.epochs == [0] and type(tracker.epochs[0]) is int

@@ -211,14 +211,17 @@ def test_dtype_and_epoch_order() -> None:
 @pytest.mark.parametrize(
     ("inputs", "labels", "message"),
     [
-        (torch.randn(4, 2), torch.tensor([0, 1, 0]), "4 samples but labels have 3"),
+        (torch.randn(4, 2), torch.tensor([0, 1, 0]), "labels have 3 entries for 4 samples"),
         (torch.randn(0, 2), torch.tensor([], dtype=torch.long), "empty"),
+        (torch.randn(4, 0), torch.tensor([0, 1, 0, 1]), r"no features \(shape \(4, 0\)\)"),
         (torch.randn(4, 2), torch.tensor([0.5, 1.0, 0.0, 1.0]), "class indices"),
-        (torch.randn(4, 2), torch.tensor([[0, 1], [0, 1], [1, 0], [1, 0]]), "one class index per sample"),
+        (torch.randn(4, 2), torch.tensor([[0, 1], [0, 1], [1, 0], [1, 0]]), r"vector of class indices, got shape \(4, 2\)"),
         (torch.randn(4, 2), torch.tensor([0, -1, 0, 1]), "≥ 0"),
+        (torch.randn(4, 2), ["cat", "dog", "cat", "dog"], "labels must be integer class indices, got strings"),
+        (torch.randn(4, 2), np.array([b"a", b"b", b"a", b"b"]), "got strings"),
     ],
 )
-def test_bad_probe_sets_fail_at_construction(inputs: torch.Tensor, labels: torch.Tensor, message: str) -> None:
+def test_bad_probe_sets_fail_at_construction(inputs: torch.Tensor, labels: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Tracker(hand_set_net(), inputs, labels)
 
@@ -238,3 +241,122 @@ def test_metadata_that_a_run_file_cannot_hold_is_refused_at_construction() -> No
     with pytest.raises(TypeError, match=r"metadata\['optimizer'\] holds a SGD"):
         net = hand_set_net()
         Tracker(net, torch.randn(4, 2), [0, 1, 0, 1], metadata={"optimizer": torch.optim.SGD(net.parameters(), lr=0.1)})
+
+
+def test_labels_of_shape_n_by_1_and_numpy_labels_are_class_indices() -> None:
+    tracker = Tracker(hand_set_net(), torch.randn(4, 2), np.array([[0], [1], [1], [0]], dtype=np.int32))
+    assert tracker.labels.dtype == torch.int64 and tracker.labels.tolist() == [0, 1, 1, 0]
+
+
+class Transposing(nn.Module):
+    """A layer whose forward returns ``l(x).T`` once ``transpose`` is set: the batch on dimension 1."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = nn.Linear(3, 5)
+        self.transpose = False
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.lin(x)
+        return out.T if self.transpose else out
+
+
+def test_a_layer_without_the_batch_on_dim_0_fails_at_capture_naming_it_and_loses_nothing() -> None:
+    net = nn.Sequential(Transposing())
+    tracker = Tracker(net, torch.randn(6, 3), [0, 1, 0, 1, 0, 1], layers=["0"], batch_size=4)
+    tracker.capture(0, loss=1.0)
+    net[0].transpose = True
+    with pytest.raises(ValueError, match=r"layer '0' \(Transposing\) returned shape \(5, 4\) for a batch of 4 probe samples"):
+        tracker.capture(1, loss=0.5)
+    # the failed capture left no state: epoch 0 is intact and still saves
+    assert tracker.epochs == [0] and tracker.metrics == [{"loss": 1.0}]
+    run = tracker.to_run()
+    assert run.activations["0"].shape == (1, 6, 5)
+    net[0].transpose = False
+    tracker.capture(1, loss=0.5)
+    assert tracker.to_run().epochs == [0, 1]
+
+
+def test_a_layer_transposed_on_a_one_batch_probe_is_caught_too() -> None:
+    class T(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lin = nn.Linear(3, 2)
+            self.act = nn.Tanh()
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.act(self.lin(x)).T
+
+    with pytest.raises(ValueError, match=r"layer 'output' \(T\) returned shape \(2, 7\) for a batch of 7"):
+        Tracker(T(), torch.randn(7, 3), [0, 1] * 3 + [0]).capture(0)
+
+
+def test_complex_activations_are_refused_naming_the_layer() -> None:
+    class Complex(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.complex(x, 2 * x)
+
+    net = nn.Sequential(nn.Linear(2, 3), Complex())
+    tracker = Tracker(net, torch.randn(4, 2), [0, 1, 0, 1], layers=["1"])
+    with pytest.raises(ValueError, match=r"layer '1' \(Complex\) returned complex values \(torch.complex64\)"):
+        tracker.capture(0)
+    assert tracker.epochs == []
+
+
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors")
+def test_a_zero_unit_layer_is_refused_naming_the_layer() -> None:
+    net = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 0))
+    tracker = Tracker(net, torch.randn(4, 2), [0, 1, 0, 1], layers=["1", "2"])
+    with pytest.raises(ValueError, match=r"layer '2' \(Linear\) has no units \(output shape \(4, 0\)\)"):
+        tracker.capture(0)
+    assert tracker.epochs == []
+
+
+def test_captures_inside_autocast_are_full_precision() -> None:
+    torch.manual_seed(0)
+    net = models.mlp([12, 40, 30, 2], "tanh")
+    x = torch.randn(64, 12)
+    y = torch.randint(0, 2, (64,))
+    plain = Tracker(net, x, y).capture(0)
+    tracker = Tracker(net, x, y)
+    with torch.autocast(device_type="cpu", dtype=torch.bfloat16):
+        assert torch.is_autocast_enabled("cpu")
+        inside = tracker.capture(0)
+        rounded = net(x)  # what the tracker recorded before: bf16-rounded
+        assert torch.is_autocast_enabled("cpu")  # the capture does not leave autocast off
+    assert rounded.dtype == torch.bfloat16  # the context really rounds
+    for name in plain:
+        assert inside[name].dtype == torch.float32
+        assert torch.equal(inside[name], plain[name]), name
+    assert tracker.to_run().metadata["dtype"] == "float32"
+
+
+def test_run_metadata_is_one_description_of_the_capture() -> None:
+    from infoplane.hooks import run_metadata
+
+    net = hand_set_net()
+    tracker = Tracker(net, torch.randn(4, 2), [0, 1, 0, 1], metadata={"seed": 3})
+    tracker.capture(0)
+    meta = tracker.to_run(name="a").metadata
+    expected = run_metadata(net, layer_widths={"1": 2, "output": 1}, layer_types={"1": "Tanh", "output": "Sequential"},
+                            probe_samples=4, dtype=torch.float32, created=meta["created"])  # fmt: skip
+    assert {k: meta[k] for k in expected} == expected
+    assert expected["dtype"] == "float32" and type(expected["torch_version"]) is str
+    assert meta["seed"] == 3 and meta["name"] == "a"
+
+
+def test_hooks_reach_estimators_only_through_the_mi_table() -> None:
+    import ast
+    from pathlib import Path
+
+    import infoplane.hooks
+
+    for path in Path(infoplane.hooks.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            bad = [n for n in names if n.startswith(("infoplane.estimators", "infoplane.experiments", "infoplane.groundtruth"))]
+            assert not bad, f"{path.name} imports {bad}"
