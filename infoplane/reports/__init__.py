@@ -1,15 +1,30 @@
-"""Reports: Plotly figures (one function each) and the HTML page that assembles them."""
+"""Reports: every figure (one function each, in :mod:`~infoplane.reports.figures`) and the pages that
+assemble them. Reports read MI tables and :class:`RunSummary` objects only, never run files or
+estimators; loading runs and estimating is :mod:`infoplane.pipeline`'s job."""
 
-from infoplane.reports.build import build_report
-from infoplane.reports.figures import information_plane_figure, mi_vs_epoch_figure, training_figure
-from infoplane.reports.page import label_entropy_bits, render_report, write_report
+from infoplane.reports.figures import (
+    bands_figure,
+    information_plane_figure,
+    mi_vs_epoch_figure,
+    relative_error_heatmap,
+    sensitivity_figure,
+    training_figure,
+    truth_scatter_figure,
+)
+from infoplane.reports.page import render_report, write_pngs, write_report
+from infoplane.reports.summary import RunSummary, summarise
 
 __all__ = [
-    "build_report",
+    "RunSummary",
+    "bands_figure",
     "information_plane_figure",
-    "label_entropy_bits",
     "mi_vs_epoch_figure",
+    "relative_error_heatmap",
     "render_report",
+    "sensitivity_figure",
+    "summarise",
     "training_figure",
+    "truth_scatter_figure",
+    "write_pngs",
     "write_report",
 ]

@@ -1,128 +1,115 @@
-"""The self-contained HTML report: plotly.js embedded once, every figure, the tables and metadata."""
+"""The self-contained HTML report: plotly.js embedded once, every figure, the tables and metadata.
+
+It reads an MI table and one :class:`~infoplane.reports.summary.RunSummary` per run, never run files or
+estimators; :mod:`infoplane.pipeline` loads runs and estimates.
+"""
 
 from __future__ import annotations
 
 import html
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import plotly.io as pio
-from plotly.offline import get_plotlyjs
 
-from infoplane.analysis.diagnostics import saturation
 from infoplane.analysis.compression import per_run_phases
-from infoplane.reports.figures import information_plane_figure, mi_vs_epoch_figure, training_figure
-from infoplane.run import Run
-
-_STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1300px;padding:0 1em;color:#222}
-h1{margin-bottom:0.2em} h2{margin-top:1.6em;border-bottom:1px solid #ddd;padding-bottom:0.2em}
-table{border-collapse:collapse;font-size:0.9em;margin:0.5em 0} td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
-th{background:#f4f4f4} td.num{text-align:right;font-variant-numeric:tabular-nums}
-.note{color:#555;font-size:0.92em} pre{background:#f7f7f7;padding:0.6em;overflow-x:auto;font-size:0.8em}
-"""
+from infoplane.analysis.diagnostics import saturation
+from infoplane.outputs import atomic_write_bytes, atomic_write_text
+from infoplane.reports.figures import finite_estimates, report_figures
+from infoplane.reports.html import figure_html, html_page, table_html
+from infoplane.reports.summary import RunSummary, summarise
 
 
-def label_entropy_bits(labels: np.ndarray) -> float:
-    """H(Y) in bits of a label vector: the upper bound of I(T;Y)."""
-    counts = np.bincount(labels)
-    p = counts[counts > 0] / counts.sum()
-    return float(-(p * np.log2(p)).sum())
+def as_summaries(runs: Iterable[Any]) -> list[RunSummary]:
+    """Each item as a :class:`RunSummary`: summaries are kept, anything else is :func:`summarise`\\ d."""
+    return [summarise(r) for r in runs]
 
 
-def table_html(frame: pd.DataFrame, float_format: str = "{:.3f}") -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    rows = []
-    for _, row in frame.iterrows():
-        cells = []
-        for value in row:
-            if isinstance(value, (float, np.floating)):
-                cells.append(f'<td class="num">{float_format.format(value)}</td>')
-            else:
-                cells.append(f"<td>{html.escape(str(value))}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-
-
-def _metadata_html(run: Run) -> str:
-    items = {k: v for k, v in run.metadata.items() if k != "model"}
+def _metadata_html(summary: RunSummary) -> str:
     rows = "".join(
         f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(v if isinstance(v, str) else json.dumps(v, default=str))}</td></tr>"
-        for k, v in items.items()
+        for k, v in summary.metadata.items()
     )
-    model = html.escape(str(run.metadata.get("model", "")))
+    model = html.escape(summary.model)
+    epochs = summary.epochs
+    logged = f"{len(epochs)} ({epochs[0]} … {epochs[-1]})" if epochs else "0"
+    note = summary.incomplete_note
     return (
-        f"<h3>{html.escape(run.name)}</h3><table>{rows}"
-        f"<tr><th>logged epochs</th><td>{len(run.epochs)} ({run.epochs[0]} … {run.epochs[-1]})</td></tr>"
-        f"<tr><th>probe samples</th><td>{run.n_samples}</td></tr></table>"
+        f"<h3>{html.escape(summary.name)}</h3>"
+        + (f"<p class='warning'>{html.escape(note)}</p>" if note else "")
+        + f"<table>{rows}"
+        f"<tr><th>logged epochs</th><td>{logged}</td></tr>"
+        f"<tr><th>probe samples</th><td>{summary.n_samples}</td></tr></table>"
         + (f"<details><summary>model</summary><pre>{model}</pre></details>" if model else "")
     )
 
 
-def _short_title(name: str, table: pd.DataFrame) -> str:
-    """An estimator's name and the parameters it was given, for a panel title (ranges left out)."""
-    params = json.loads(table.loc[table["estimator"] == name, "params"].iloc[0])
-    shown = {k: v for k, v in params.items() if v is not None and k not in ("range", "device", "label_params")}
-    return f"{name} ({', '.join(f'{k}={v}' for k, v in shown.items())})" if shown else name
-
-
-def html_page(title: str, body: str) -> str:
-    """A complete, self-contained page: our style and plotly.js inlined, so it opens offline."""
+def _incomplete_html(summaries: Sequence[RunSummary]) -> str:
+    """A visible warning per incomplete run (training stopped before its schedule's end)."""
+    notes = [f"{s.name}: {s.incomplete_note}" for s in summaries if s.incomplete_note]
+    if not notes:
+        return ""
+    items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
     return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)}</title><style>{_STYLE}</style>"
-        f"<script type='text/javascript'>{get_plotlyjs()}</script></head><body>{body}</body></html>"
+        "<div class='warning'><b>Incomplete runs.</b> Training stopped before the end of its schedule (e.g. "
+        f"interrupted), so the last epochs are missing and the trajectory is not the finished run's:<ul>{items}</ul></div>"
     )
 
 
-def figure_html(fig: Any, div_id: str) -> str:
-    return pio.to_html(fig, full_html=False, include_plotlyjs=False, div_id=div_id, config={"displaylogo": False})
+def _infinite_html(table: pd.DataFrame) -> str:
+    """A visible note naming the estimates that are infinite (left out of every figure and table)."""
+    values = table[["I_XT", "I_TY"]].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
+    infinite = table[np.isinf(values).any(axis=1)]
+    if infinite.empty:
+        return ""
+    groups = infinite.groupby(["run", "estimator", "layer"], sort=False)["epoch"]
+    items = "".join(
+        f"<li>run {html.escape(str(run))}, {html.escape(str(est))}, layer {html.escape(str(layer))}: epochs "
+        f"{html.escape(', '.join(str(int(e)) for e in epochs[:10]))}{' …' if len(epochs) > 10 else ''}</li>"
+        for (run, est, layer), epochs in ((k, list(v)) for k, v in groups)
+    )
+    return (
+        f"<div class='warning'><b>{len(infinite)} infinite estimates</b> are not drawn and not used in the tables "
+        f"below (shown as gaps, like a diverged epoch); an infinite mutual information of a finite probe set is "
+        f"an estimator failure:<ul>{items}</ul></div>"
+    )
 
 
-def report_figures(table: pd.DataFrame, runs: Sequence[Run]) -> dict[str, Any]:
-    """The report's figures by id: ``information-plane``, ``mi-vs-epoch``, ``training``."""
-    if table.empty:
-        raise ValueError("the MI table is empty: nothing to report")
-    max_xt = max(np.log2(r.n_samples) for r in runs)
-    max_ty = max(label_entropy_bits(r.labels.numpy()) for r in runs)
-    limits = (1.02 * max(max_xt, float(table["I_XT"].max())), 1.05 * max(max_ty, float(table["I_TY"].max())))
-    titles = {name: _short_title(name, table) for name in dict.fromkeys(table["estimator"])}
-    return {
-        "information-plane": information_plane_figure(table, titles=titles, limits=limits),
-        "mi-vs-epoch": mi_vs_epoch_figure(table),
-        "training": training_figure({r.name: r.metrics for r in runs}, {r.name: r.epochs for r in runs}),
-    }
-
-
-def write_pngs(path: str | os.PathLike[str], table: pd.DataFrame, runs: Sequence[Run]) -> list[Path]:
+def write_pngs(
+    path: str | os.PathLike[str], table: pd.DataFrame, summaries: Sequence[RunSummary | Any]
+) -> list[Path]:
     """Each report figure as ``{stem}-{figure}.png`` beside ``path``, through kaleido and a Chromium.
+
+    Args:
+        path: the report's path; the PNGs go beside it.
+        table: the MI table.
+        summaries: one :class:`RunSummary` per run in the table (runs are summarised).
 
     Raises:
         RuntimeError: kaleido is not installed or finds no Chrome/Chromium; the message says what to install.
     """
     path = Path(path)
     written = []
-    for name, fig in report_figures(table, runs).items():
+    for name, fig in report_figures(table, as_summaries(summaries)).items():
         target = path.with_name(f"{path.stem}-{name}.png")
         try:
-            fig.write_image(target, width=1400, height=int(fig.layout.height or 500))
+            image = fig.to_image(format="png", width=1400, height=int(fig.layout.height or 500))
         except Exception as exc:  # noqa: BLE001 - kaleido reports a missing browser in several ways
             raise RuntimeError(
                 f"--png needs kaleido and a Chrome or Chromium: pip install 'infoplane[png]' and apt-get install "
                 f"chromium ({type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''})"
             ) from None
-        written.append(target)
+        written.append(atomic_write_bytes(target, image))
     return written
 
 
 def render_report(
     table: pd.DataFrame,
-    runs: Sequence[Run],
+    summaries: Sequence[RunSummary | Any],
     descriptions: Mapping[str, str],
     *,
     title: str = "infoplane report",
@@ -130,18 +117,24 @@ def render_report(
     """The report page as one HTML string (plotly.js inlined: it opens offline).
 
     Args:
-        table: the MI table of ``runs`` (``infoplane.estimate``).
-        runs: the runs, for their metrics and metadata.
+        table: the MI table of the runs (``infoplane.estimate``); panel titles come from its ``setting``
+            column (the estimator's label), else the estimator's name.
+        summaries: one :class:`RunSummary` per run in the table (anything else is :func:`summarise`\\ d),
+            for bounds, metrics, completeness and metadata.
         descriptions: per estimator name in the table, its ``describe()`` line.
         title: the page title.
+
+    Raises:
+        ValueError: the table is empty, names a run no summary describes, or has a negative epoch.
     """
-    figures = report_figures(table, runs)
-    max_xt = max(np.log2(r.n_samples) for r in runs)
-    max_ty = max(label_entropy_bits(r.labels.numpy()) for r in runs)
-    flags = saturation(
-        table, {r.name: r.n_samples for r in runs}, {r.name: dict(r.metadata.get("layer_widths", {})) for r in runs}
-    )
-    drops = per_run_phases(table).drop(columns=["seed", "params"])
+    summaries = as_summaries(summaries)
+    figures = report_figures(table, summaries)
+    shown = finite_estimates(table)
+    max_xt = max(s.log2_n for s in summaries)
+    max_ty = max(s.label_entropy_bits for s in summaries)
+    widths = {s.name: dict(s.widths) for s in summaries}
+    flags = saturation(shown, {s.name: s.n_samples for s in summaries}, widths)
+    drops = per_run_phases(shown).drop(columns=["seed", "params"])
     drops = drops.rename(
         columns={
             "peak_I_XT": "peak I(X;T)",
@@ -150,15 +143,18 @@ def render_report(
             "fit_rise_bits": "rise of I(T;Y) (bits)",
         }
     )
+    drops = drops.drop(columns=[c for c in ("setting",) if c in drops.columns])
     estimator_list = "".join(
         f"<li><code>{html.escape(descriptions.get(name, name))}</code></li>" for name in dict.fromkeys(table["estimator"])
     )
     sections = [
         f"<h1>{html.escape(title)}</h1>",
-        f"<p class='note'>Runs: {', '.join(html.escape(r.name) for r in runs)}. All values are in bits. "
+        _incomplete_html(summaries),
+        f"<p class='note'>Runs: {', '.join(html.escape(s.name) for s in summaries)}. All values are in bits. "
         f"Bounds: I(X;T) ≤ log<sub>2</sub> N = {max_xt:.2f} bits for N distinct probe inputs; "
         f"I(T;Y) ≤ H(Y) = {max_ty:.4f} bits. Every estimator measures a proxy of the MI of a deterministic "
         f"network, named below with its parameters.</p><ul>{estimator_list}</ul>",
+        _infinite_html(table),
         "<h2>Information plane</h2>",
         "<p class='note'>One trajectory per layer; markers coloured by epoch on one shared scale. "
         "Fitting moves a layer up; compression moves it left.</p>",
@@ -179,24 +175,23 @@ def render_report(
         "<h2>Training</h2>",
         figure_html(figures["training"], "training"),
         "<h2>Runs</h2>",
-        *(_metadata_html(r) for r in runs),
+        *(_metadata_html(s) for s in summaries),
     ]
-    return html_page(title, "\n".join(sections))
+    return html_page(title, "\n".join(s for s in sections if s))
 
 
 def write_report(
     path: str | os.PathLike[str],
     table: pd.DataFrame,
-    runs: Sequence[Run],
+    summaries: Sequence[RunSummary | Any],
     descriptions: Mapping[str, str],
     *,
     title: str = "infoplane report",
 ) -> Path:
-    """Write :func:`render_report` to ``path`` atomically and return the path."""
-    path = Path(path)
-    page = render_report(table, runs, descriptions, title=title)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    """Write :func:`render_report` to ``path`` atomically (unique temporary name, then a rename) and return
+    the path. ``summaries``: one :class:`RunSummary` per run in ``table`` (anything else is summarised)."""
+    summaries = as_summaries(summaries)
+    return atomic_write_text(path, render_report(table, summaries, descriptions, title=title))
+
+
+__all__ = ["as_summaries", "render_report", "write_pngs", "write_report"]

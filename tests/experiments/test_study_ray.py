@@ -13,7 +13,7 @@ ray = pytest.importorskip("ray", reason="the optional 'ray' extra is not install
 
 
 def test_ray_executor_equals_local_executor(tmp_path: Path) -> None:
-    config = StudyConfig(seeds=2, epochs=3, bins=(30,), adaptive_bins=0, kde_variances=(), workers=2)
+    config = StudyConfig(seeds=2, epochs=3, n_bins=(30,), adaptive_n_bins=0, noise_variance=(), workers=2)
     local_table, local_verdicts = run_study(config, tmp_path / "local", progress=False)
     ray_table, ray_verdicts = run_study(config, tmp_path / "ray", progress=False, ray_address="local")
     pd.testing.assert_frame_equal(local_table, ray_table)

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from infoplane import estimate, estimators, load_run
 from infoplane.cli import main
+from infoplane.reports import summarise, write_pngs, write_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -47,13 +49,20 @@ def drawn_traces(dom: str, div_id: str) -> int:
     return segment.count('<g class="trace scatter')
 
 
+def write_page(runs: list[Path], names: tuple[str, ...], output: Path) -> Path:
+    """The report of ``runs`` as the pipeline writes it: an MI table and one summary per run."""
+    loaded = [load_run(p) for p in runs]
+    chosen = [estimators.get(name) for name in names]
+    table = estimate(loaded, chosen, progress=False)
+    return write_report(output, table, [summarise(r) for r in loaded], {e.name: e.describe() for e in chosen})
+
+
 def test_report_renders_every_figure_offline_without_console_messages(tmp_path: Path) -> None:
     runs = []
     for activation in ("tanh", "relu"):
         runs.append(tmp_path / f"{activation}.pt")
         assert main(["train", "--activation", activation, "--epochs", "4", "-q", "-o", str(runs[-1])]) == 0
-    report = tmp_path / "report.html"
-    assert main(["report", *map(str, runs), "--estimator", "binning", "kde", "-q", "-o", str(report)]) == 0
+    report = write_page(runs, ("binning", "kde"), tmp_path / "report.html")
     dom, console = render(report, tmp_path / "profile")
     assert console == [], "\n".join(console)
     # 2 estimators × 2 runs × 6 layers, plus one legend entry per layer
@@ -73,7 +82,8 @@ def test_png_export_writes_every_figure(tmp_path: Path) -> None:
     pytest.importorskip("kaleido", reason="the optional 'png' extra (kaleido) is not installed")
     run = tmp_path / "run.pt"
     assert main(["train", "--epochs", "3", "-q", "-o", str(run)]) == 0
-    assert main(["report", str(run), "-q", "--png", "-o", str(tmp_path / "r.html")]) == 0
-    for name in ("information-plane", "mi-vs-epoch", "training"):
-        png = tmp_path / f"r-{name}.png"
+    loaded = load_run(run)
+    pngs = write_pngs(tmp_path / "r.html", estimate(loaded, ["binning"], progress=False), [summarise(loaded)])
+    assert [p.name for p in pngs] == [f"r-{name}.png" for name in ("information-plane", "mi-vs-epoch", "training")]
+    for png in pngs:
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
