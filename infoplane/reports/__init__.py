@@ -1,11 +1,9 @@
 """Reports: Plotly figures (one function each) and the HTML page that assembles them."""
 
-from infoplane.reports.build import build_report
 from infoplane.reports.figures import information_plane_figure, mi_vs_epoch_figure, training_figure
 from infoplane.reports.page import label_entropy_bits, render_report, write_report
 
 __all__ = [
-    "build_report",
     "information_plane_figure",
     "label_entropy_bits",
     "mi_vs_epoch_figure",
