@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import infoplane
-from infoplane.reports import build_report
+from infoplane.pipeline import build_report
 from infoplane.experiments import datasets, seeded_split
 
 

@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 
 from infoplane.experiments import datasets, models
 from infoplane.hooks import Tracker, log_spaced_epochs
+from infoplane.outputs import atomic_write, check_output
 from infoplane.run import Run, load_run, plain_data
 
 
@@ -51,10 +52,12 @@ class TrainConfig:
 class Checkpoint:
     """Where an interrupted :func:`train` resumes from: the training state and the run so far.
 
-    Two files, each written atomically: ``path`` (model, optimizer and minibatch-generator state, the
-    epoch; plain tensors and containers, loaded with ``weights_only=True``) and ``run_path`` (the
-    tracker's captures, a normal run file). Saved at logged epochs, at most every ``every_s`` seconds,
-    and at the last one.
+    Two files beside the run file being trained, never the run file itself, each written atomically
+    (:func:`infoplane.outputs.atomic_write`, unique temporary names): ``path`` (model, optimizer and
+    minibatch-generator state, the epoch; plain tensors and containers, loaded with ``weights_only=True``)
+    and ``run_path`` (the tracker's captures so far, a normal run file). Saved at logged epochs, at most
+    every ``every_s`` seconds, and at the last one. :meth:`beside` names them after the output:
+    ``OUTPUT.ckpt`` and ``OUTPUT.partial``.
     """
 
     def __init__(
@@ -66,21 +69,62 @@ class Checkpoint:
     ) -> None:
         self.path = Path(path)
         self.run_path = Path(run_path)
+        if _same_path(self.path, self.run_path):
+            raise ValueError(f"checkpoint {self.path}: the state and the partial run need two different files")
         self.every_s = every_s
         #: What the training is (data, activation, hyper-parameters): a checkpoint of other settings is refused.
         self.settings = dict(settings or {})
         self._last = time.monotonic()
 
-    def restore(
-        self, model: nn.Module, optimizer: torch.optim.Optimizer, generator: torch.Generator, tracker: Tracker | None
-    ) -> int:
-        """Load the state if a checkpoint exists; returns the first epoch still to train (0 if none)."""
-        if not self.path.is_file():
-            return 0
+    @classmethod
+    def beside(cls, output: str | os.PathLike[str], every_s: float = 60.0) -> Checkpoint:
+        """The checkpoint of a training that will write ``output``: ``OUTPUT.ckpt`` and ``OUTPUT.partial``."""
+        output = Path(output)
+        return cls(output.with_name(output.name + ".ckpt"), output.with_name(output.name + ".partial"), every_s)
+
+    def exists(self) -> bool:
+        """Whether an interrupted training left a checkpoint here."""
+        return self.path.is_file()
+
+    def discard(self) -> None:
+        """Remove both files (the training finished: nothing is left to resume)."""
+        self.path.unlink(missing_ok=True)
+        self.run_path.unlink(missing_ok=True)
+
+    def _load_state(self) -> dict[str, Any]:
+        """The saved state, checked: a mapping with every field, a non-empty model state."""
         try:
             state = torch.load(self.path, map_location="cpu", weights_only=True)
         except Exception as exc:  # noqa: BLE001 - any unreadable checkpoint gets the same clear message
             raise ValueError(f"{self.path}: unreadable checkpoint ({type(exc).__name__}); delete it to start over") from None
+        if not isinstance(state, dict):
+            raise ValueError(  # noqa: TRY004 - a damaged file, reported like every other damage
+                f"{self.path}: not an infoplane checkpoint (holds a {type(state).__name__}, not a mapping); "
+                f"delete it to start over"
+            )
+        missing = [k for k in ("epoch", "model", "optimizer", "generator") if k not in state]
+        if missing:
+            raise ValueError(f"{self.path}: not an infoplane checkpoint (no {', '.join(missing)}); delete it to start over")
+        if not isinstance(state["model"], dict) or not state["model"]:
+            raise ValueError(f"{self.path}: damaged checkpoint (the model state is empty); delete it to start over")
+        if not isinstance(state["epoch"], int) or isinstance(state["epoch"], bool) or state["epoch"] < 0:
+            raise ValueError(f"{self.path}: damaged checkpoint (epoch {state['epoch']!r}); delete it to start over")
+        if not isinstance(state.get("settings", {}), dict):
+            raise ValueError(f"{self.path}: damaged checkpoint (settings are not a mapping); delete it to start over")  # noqa: TRY004
+        return state
+
+    def restore(
+        self, model: nn.Module, optimizer: torch.optim.Optimizer, generator: torch.Generator, tracker: Tracker | None
+    ) -> int:
+        """Load the state if a checkpoint exists; returns the first epoch still to train (0 if none).
+
+        Raises:
+            ValueError: the checkpoint is unreadable, damaged, of other settings or of another network;
+                the message names the file.
+        """
+        if not self.exists():
+            return 0
+        state = self._load_state()
         saved, current = state.get("settings", {}), plain_data(self.settings, "settings")
         if saved != current:
             differ = sorted(k for k in set(saved) | set(current) if saved.get(k) != current.get(k))
@@ -88,9 +132,16 @@ class Checkpoint:
                 f"{self.path} belongs to a run with other settings ({', '.join(differ)} differ): resume with the "
                 f"settings it was started with, or delete it to start over"
             )
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        generator.set_state(state["generator"])
+        try:
+            model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            generator.set_state(state["generator"])
+        except (RuntimeError, KeyError, TypeError, ValueError) as exc:
+            detail = " ".join(str(exc).split())[:200]
+            raise ValueError(
+                f"{self.path}: damaged checkpoint or one of another network ({type(exc).__name__}: {detail}); "
+                f"delete it to start over"
+            ) from None
         if tracker is not None:
             tracker.resume_from(load_run(self.run_path), through_epoch=int(state["epoch"]))
         return int(state["epoch"]) + 1
@@ -105,6 +156,11 @@ class Checkpoint:
         *,
         last: bool = False,
     ) -> None:
+        """Save the state after ``epoch`` (and the tracker's run), unless the last save is under
+        ``every_s`` seconds old and this is not the ``last`` epoch.
+
+        The partial run is written first: a run ahead of the state is cut back to the state's epoch on
+        resume, so an interruption between the two writes loses nothing."""
         if not last and time.monotonic() - self._last < self.every_s:
             return
         if tracker is not None:
@@ -116,13 +172,12 @@ class Checkpoint:
             "generator": generator.get_state(),
             "settings": plain_data(self.settings, "settings"),
         }
-        tmp = self.path.with_name(f".{self.path.name}.tmp")
-        with open(tmp, "wb") as handle:
-            torch.save(state, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.path)
+        atomic_write(self.path, lambda handle: torch.save(state, handle))
         self._last = time.monotonic()
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
 
 
 @dataclass(frozen=True)
@@ -292,3 +347,57 @@ def run_experiment(
     with Tracker(model, x, y, metadata=metadata) as tracker:
         train(model, x, y, config, tracker=tracker, progress=progress, on_epoch=on_epoch, checkpoint=checkpoint)
         return tracker.to_run()
+
+
+def train_to_file(
+    experiment: Experiment,
+    output: str | os.PathLike[str],
+    *,
+    resume: bool = False,
+    progress: bool | None = None,
+    force: bool = False,
+    on_epoch: Callable[[int], None] | None = None,
+    every_s: float = 60.0,
+) -> Run:
+    """Train ``experiment`` and write its run to ``output`` once, atomically, at the end.
+
+    The policy of ``infoplane train``: the output and its checkpoint files (``OUTPUT.ckpt``,
+    ``OUTPUT.partial``, see :meth:`Checkpoint.beside`) are checked before any training; the checkpoint is
+    saved beside ``output`` while training, never to ``output`` itself, so an existing file at ``output``
+    stays as it was until the new run is complete; the checkpoint is removed once the run is written.
+    Training over an existing run file is allowed (it is replaced only at the end); over a file of another
+    kind only with ``force``.
+
+    Args:
+        experiment: what to train.
+        output: the run file to write.
+        resume: continue from the checkpoint beside ``output`` (which must exist).
+        progress: show a progress bar (``None``: only on a terminal).
+        force: replace an existing file at ``output`` even if it is not a run file.
+        on_epoch: called with each finished epoch index.
+        every_s: save the checkpoint at logged epochs at most this often (seconds).
+
+    Returns:
+        The finished run (as written to ``output``).
+
+    Raises:
+        infoplane.outputs.OutputConflictError: ``output`` is an existing file of another kind (no ``force``).
+        infoplane.outputs.OutputPathError: ``output`` cannot be written (a folder, a read-only folder, …).
+        ValueError: a checkpoint exists and ``resume`` is not given, or ``resume`` without a checkpoint,
+            or the checkpoint is damaged or of other settings.
+    """
+    output = check_output(output, kind="run", force=force, what="-o")
+    checkpoint = Checkpoint.beside(output, every_s)
+    if checkpoint.exists() and not resume:
+        raise ValueError(
+            f"{checkpoint.path} holds an interrupted run: pass --resume to continue it, or delete it to start over"
+        )
+    if resume and not checkpoint.exists():
+        raise ValueError(f"--resume: no checkpoint {checkpoint.path} to resume from")
+    # An existing checkpoint is what --resume reads (and checks); only its folder must be writable.
+    check_output(checkpoint.path, [output], kind="checkpoint", force=True, what="checkpoint")
+    check_output(checkpoint.run_path, [output], kind="run", force=force or resume, what="checkpoint")
+    run = run_experiment(experiment, progress=progress, on_epoch=on_epoch, checkpoint=checkpoint)
+    run.save(output)
+    checkpoint.discard()  # finished: nothing left to resume
+    return run

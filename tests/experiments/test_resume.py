@@ -21,7 +21,8 @@ def test_resumed_run_equals_the_uninterrupted_one(tmp_path: Path) -> None:
     experiment = Experiment(activation="relu", config=TrainConfig(epochs=12, seed=2, lr=3e-3))
     whole = run_experiment(experiment, progress=False)
 
-    checkpoint = Checkpoint(tmp_path / "run.pt.ckpt", tmp_path / "run.pt", every_s=0.0)
+    checkpoint = Checkpoint.beside(tmp_path / "run.pt", every_s=0.0)
+    assert checkpoint.path.name == "run.pt.ckpt" and checkpoint.run_path.name == "run.pt.partial"
 
     def stop_at_eight(epoch: int) -> None:
         if epoch == 8:
@@ -29,7 +30,8 @@ def test_resumed_run_equals_the_uninterrupted_one(tmp_path: Path) -> None:
 
     with pytest.raises(Interrupt):
         run_experiment(experiment, progress=False, on_epoch=stop_at_eight, checkpoint=checkpoint)
-    partial = load_run(tmp_path / "run.pt")
+    assert not (tmp_path / "run.pt").exists()  # the checkpoint never writes the output
+    partial = load_run(tmp_path / "run.pt.partial")
     assert partial.epochs == list(range(9))  # saved at every logged epoch up to the interruption
     resumed = run_experiment(experiment, progress=False, checkpoint=Checkpoint(checkpoint.path, checkpoint.run_path, 0.0))
     assert resumed.epochs == whole.epochs
@@ -49,7 +51,8 @@ def test_cli_refuses_to_overwrite_an_interrupted_run_and_resumes_it(tmp_path: Pa
     assert main(["train", "--epochs", "3", "-q", "-o", str(out), "--resume"]) == 1
     assert "no checkpoint" in capsys.readouterr().err
     assert main(["train", "--epochs", "3", "-q", "-o", str(out)]) == 0
-    assert not (tmp_path / "run.pt.ckpt").exists() and load_run(out).epochs == [0, 1, 2]
+    assert not (tmp_path / "run.pt.ckpt").exists() and not (tmp_path / "run.pt.partial").exists()
+    assert load_run(out).epochs == [0, 1, 2]
 
 
 def test_a_checkpoint_of_other_settings_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -61,7 +64,7 @@ def test_a_checkpoint_of_other_settings_is_refused(tmp_path: Path, capsys: pytes
             raise Interrupt
 
     with pytest.raises(Interrupt):
-        run_experiment(experiment, progress=False, on_epoch=stop, checkpoint=Checkpoint(tmp_path / "run.pt.ckpt", out, 0.0))
+        run_experiment(experiment, progress=False, on_epoch=stop, checkpoint=Checkpoint.beside(out, 0.0))
     code = main(["train", "--activation", "relu", "--epochs", "10", "--seed", "5", "-q", "-o", str(out), "--resume"])
     assert code == 1
     err = capsys.readouterr().err

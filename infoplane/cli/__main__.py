@@ -1,0 +1,7 @@
+"""``python -m infoplane.cli``: the ``infoplane`` command."""
+
+import sys
+
+from infoplane.cli import main
+
+sys.exit(main())

@@ -1,0 +1,106 @@
+"""``infoplane report``: estimate runs' information planes and write one HTML page."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from infoplane.cli._common import (
+    Formatter,
+    add_force,
+    add_hidden_alias,
+    add_param_option,
+    add_quiet,
+    add_verbose,
+    parse_params,
+    positive_int,
+    progress_of,
+)
+
+EXAMPLES = (
+    "examples:\n  infoplane report tanh.pt relu.pt -o report.html\n"
+    "  infoplane report relu.pt --n-bins 100 --strategy adaptive -o relu-adaptive.html\n"
+    "  infoplane report tanh.pt --estimator binning kde ksg --param kde.noise_variance=0.1"
+)
+
+
+def register(sub: Any) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "report",
+        help="estimate the information plane of runs and write one HTML page",
+        description="Estimate I(X;T) and I(T;Y) (bits) for every layer and logged epoch, and write a "
+        "self-contained HTML report (opens offline).",
+        epilog=EXAMPLES,
+        formatter_class=Formatter,
+    )
+    p.add_argument("runs", nargs="+", help="run files (run.pt)")
+    p.add_argument("-o", "--output", default="report.html", help="HTML file to write")
+    p.add_argument("--estimator", nargs="+", default=["binning"], help="estimators, by registry name")
+    p.add_argument("--n-bins", type=positive_int, default=30, help="binning: bins per unit")
+    add_hidden_alias(p, "--bins", "n_bins", type=positive_int)
+    p.add_argument(
+        "--strategy", choices=["uniform", "adaptive"], default="uniform", help="binning: bin edges"
+    )
+    p.add_argument(
+        "--range",
+        nargs=2,
+        type=float,
+        metavar=("LO", "HI"),
+        default=None,
+        help="binning: fixed range for every layer (default: each layer's range over all logged epochs)",
+    )
+    add_param_option(p)
+    p.add_argument("--csv", default=None, help="also write the MI table to this CSV file")
+    p.add_argument(
+        "--png", action="store_true", help="also write each figure as PNG (needs kaleido and a Chromium)"
+    )
+    add_force(p)
+    add_quiet(p)
+    add_verbose(p)
+    p.set_defaults(func=run)
+    return p
+
+
+def estimator_params(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """The ``--param`` values, with the binning options (``--n-bins``, ``--strategy``, ``--range``) under
+    ``binning`` when binning is chosen (``--param binning.…`` wins over them)."""
+    params = parse_params(args.param)
+    if "binning" in args.estimator:
+        binning: dict[str, Any] = {"n_bins": args.n_bins, "strategy": args.strategy}
+        if args.range is not None:
+            binning["range"] = tuple(args.range)
+        params["binning"] = {**binning, **params.get("binning", {})}
+    return params
+
+
+def run(args: argparse.Namespace) -> int:
+    from infoplane import pipeline
+    from infoplane.outputs import check_output
+
+    params = estimator_params(args)
+    pipeline.build_estimators(args.estimator, params)  # usage errors before any work
+    if args.png:
+        for png in pipeline.png_paths(args.output):
+            check_output(png, [*args.runs, args.output], kind="png", force=args.force, what="--png")
+    path, table, runs = pipeline.build_report(
+        args.runs,
+        args.output,
+        args.estimator,
+        params,
+        progress=progress_of(args),
+        csv=args.csv,
+        force=args.force,
+    )
+    print(f"wrote {path.resolve()} ({len(table)} estimates)")
+    if args.png:
+        try:
+            pngs = pipeline.write_report_pngs(path, table, runs)
+        except RuntimeError as exc:
+            print(f"infoplane report: {exc}; the HTML report was written", file=sys.stderr)
+            return 1
+        print("wrote " + ", ".join(str(p) for p in pngs))
+    return 0
+
+
+__all__ = ["estimator_params", "register", "run"]
