@@ -25,6 +25,7 @@ from infoplane.analysis import estimate
 from infoplane.errors import UsageError
 from infoplane.estimators.base import Estimator
 from infoplane.outputs import atomic_write_bytes, check_output
+from infoplane.reports.summary import RunSummary, summarise
 from infoplane.run import Run, load_run
 
 PathLike = str | os.PathLike[str]
@@ -90,38 +91,13 @@ def load_runs(paths: Sequence[PathLike]) -> list[Run]:
     return runs
 
 
-def _online_table(run: Run, chosen: Sequence[Estimator]) -> pd.DataFrame:
-    """The online estimates of a run captured with ``store="none"``, as an MI table."""
-    # Before the MI table moved out of run.py (issue 10) the run built it; after, estimate() returns it.
-    if hasattr(run, "estimates_table"):
-        return run.estimates_table()
-    return estimate(run, list(chosen), progress=False)
-
-
 def estimate_runs(
     runs: Sequence[Run], chosen: Sequence[Estimator], *, progress: bool | None = None
 ) -> pd.DataFrame:
     """The MI table (bits) of ``runs`` by the ``chosen`` estimators: estimated from the stored
-    activations, or, for runs captured with ``store="none"``, their online estimates by those estimators.
-
-    Raises:
-        ValueError: a run captured with ``store="none"`` has no online estimates by any chosen estimator.
-    """
-    stored = [r for r in runs if r.activations]
-    tables = [estimate(stored, list(chosen), progress=progress)] if stored else []
-    names = [e.name for e in chosen]
-    for run in runs:
-        if run.activations:
-            continue
-        online = _online_table(run, chosen)
-        online = online[online["estimator"].isin(names)]
-        if online.empty:
-            raise ValueError(
-                f"run {run.name!r} was captured with store='none' and has no online estimates by {names}: "
-                f"choose the estimators it was captured with"
-            )
-        tables.append(online)
-    return pd.concat(tables, ignore_index=True)
+    activations, or, for runs captured with ``store="none"``, their online estimates by those estimators
+    (:func:`infoplane.analysis.estimate`, which raises naming a run that lacks one)."""
+    return estimate(list(runs), list(chosen), progress=progress)
 
 
 def table_bytes(table: pd.DataFrame, fmt: TableFormat) -> bytes:
@@ -146,12 +122,8 @@ def png_paths(output: PathLike) -> list[Path]:
     return [output.with_name(f"{output.stem}-{name}.png") for name in REPORT_FIGURES]
 
 
-def _summaries(runs: Sequence[Run]) -> list[Any]:
-    """What the report pages get per run: ``RunSummary`` objects (``infoplane.reports.summary``)."""
-    try:
-        from infoplane.reports.summary import summarise
-    except ImportError:  # until reports.summary lands (issue 10), the pages read the runs themselves
-        return list(runs)
+def _summaries(runs: Sequence[Run]) -> list[RunSummary]:
+    """What the report pages get per run: small :class:`~infoplane.reports.RunSummary` objects."""
     return [summarise(r) for r in runs]
 
 
@@ -280,13 +252,11 @@ def write_study(folder: PathLike, table: pd.DataFrame, verdicts: pd.DataFrame, s
     ]
 
 
-def verdict_settings(verdicts: pd.DataFrame) -> list[str]:
-    """The short label of each verdict's estimator setting (its ``setting`` column where the table has one)."""
-    if "setting" in verdicts.columns:
-        return [str(s) for s in verdicts["setting"]]
-    from infoplane.reports.study_page import setting_label  # until the MI table carries the label (issue 10)
+def verdict_settings(verdicts: pd.DataFrame, table: pd.DataFrame | None = None) -> list[str]:
+    """The short label of each verdict's estimator setting (from the MI ``table``'s ``setting`` column)."""
+    from infoplane.reports.study_page import label_settings
 
-    return [setting_label(e, p) for e, p in zip(verdicts["estimator"], verdicts["params"])]
+    return [str(s) for s in label_settings(verdicts, table)["setting"]]
 
 
 def _one_line(exc: BaseException) -> str:

@@ -118,7 +118,7 @@ def test_export_writes_the_tidy_table(tmp_path: Path) -> None:
     table = pd.read_parquet(tmp_path / "run.parquet")
     expected = estimate(load_run(run_path), ["binning"], progress=False)
     pd.testing.assert_frame_equal(table, expected, check_dtype=False)
-    assert len(table) == 3 * 6 and list(table.columns)[-2:] == ["I_XT", "I_TY"]
+    assert len(table) == 3 * 6 and list(table.columns)[-3:] == ["I_XT", "I_TY", "setting"]
     csv = tmp_path / "mi.csv"
     assert main(["export", str(run_path), "--estimator", "binning", "kde", "-o", str(csv)]) == 0
     assert set(pd.read_csv(csv)["estimator"]) == {"binning", "kde"}
@@ -132,7 +132,7 @@ def test_png_without_a_browser_says_what_to_install(
     def no_browser(self: object, *args: object, **kwargs: object) -> None:
         raise RuntimeError("Kaleido requires Google Chrome to be installed.")
 
-    monkeypatch.setattr(go.Figure, "write_image", no_browser)
+    monkeypatch.setattr(go.Figure, "to_image", no_browser)
     run = tmp_path / "run.pt"
     assert main(["train", "--epochs", "2", "-q", "-o", str(run)]) == 0
     assert main(["report", str(run), "-q", "--png", "-o", str(tmp_path / "r.html")]) == 1

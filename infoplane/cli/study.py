@@ -106,10 +106,6 @@ def study_config(args: argparse.Namespace) -> Any:
         "adaptive_n_bins": args.adaptive_n_bins,
         "noise_variance": tuple(args.noise_variance),
     }
-    fields = {f.name for f in dataclasses.fields(StudyConfig)}
-    if "n_bins" not in fields:  # the names before issue 10 (one name per concept)
-        settings = {"bins": settings["n_bins"], "adaptive_bins": settings["adaptive_n_bins"],
-                    "kde_variances": settings["noise_variance"]}  # fmt: skip
     return StudyConfig(
         data=args.data, activations=tuple(args.activations), seeds=args.seeds, epochs=args.epochs,
         log_points=args.log_points, mine=args.mine, data_dir=args.data_dir, workers=args.workers,
@@ -139,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
         f"{len(table['epoch'].unique())} logged epochs; {elapsed:.0f} s on {config.workers} workers."
     )
     written = pipeline.write_study(folder, table, verdicts, summary)
-    shown = verdicts.assign(setting=pipeline.verdict_settings(verdicts))
+    shown = verdicts.assign(setting=pipeline.verdict_settings(verdicts, table))
     columns = ["activation", "setting", "layer", "delta_mean", "delta_low", "delta_high", "compresses"]
     print(summary)
     print(shown[columns].round(3).to_string(index=False))

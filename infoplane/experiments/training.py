@@ -143,7 +143,7 @@ class Checkpoint:
                 f"delete it to start over"
             ) from None
         if tracker is not None:
-            tracker.resume_from(load_run(self.run_path), through_epoch=int(state["epoch"]))
+            tracker.resume_from(load_run(self.run_path, warn_incomplete=False), through_epoch=int(state["epoch"]))
         return int(state["epoch"]) + 1
 
     def maybe_save(

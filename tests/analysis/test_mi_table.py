@@ -149,11 +149,17 @@ def test_store_none_runs_give_their_online_estimates() -> None:
 
 
 def test_stored_online_estimates_that_are_not_finite_numbers() -> None:
+    """Run() refuses an infinite estimate (so no run file holds one); the table builder still turns one
+    given to it directly into a warned NaN, and refuses a value that is not a number."""
+    with pytest.raises(ValueError, match="I_XT is inf"):
+        online_run(I_XT=math.inf)
+    row = {"epoch": 0, "layer": "a", "layer_index": 0, "estimator": "binning", "params": Binning(n_bins=2).params_json(),
+           "fitted": "{}", "I_XT": math.inf, "I_TY": 0.25}  # fmt: skip
     with pytest.warns(RuntimeWarning, match=r"run 'online', layer 'a', epoch 0, binning: the online estimate I_XT is inf"):
-        table = estimate(online_run(I_XT=math.inf), progress=False)
+        table = estimates_frame([row], {"name": "online"})
     assert math.isnan(table["I_XT"].iloc[0]) and table["I_TY"].iloc[0] == 0.25
     with pytest.raises(ValueError, match=r"run 'online', layer 'a', epoch 0: the online estimate I_TY is 'abc', not a number"):
-        estimate(online_run(I_TY="abc"), progress=False)
+        estimates_frame([row | {"I_XT": 0.5, "I_TY": "abc"}], {"name": "online"})
 
 
 def test_a_stored_estimator_unknown_here_is_labelled_by_its_name() -> None:
