@@ -8,7 +8,7 @@ zip (the object table, a tensor record), payload (declared shapes and dtypes cha
 swapped or deleted, values replaced by other types, tensors with stride tricks) and injected objects
 (a crafted object that would run code if unpickled).
 
-Checkpoints are not fuzzed here: ``infoplane.run`` has no checkpoint loader (checkpoints belong to
+Checkpoints are fuzzed in ``tests/experiments/test_checkpoint_fuzz.py`` (they belong to
 ``infoplane.experiments.training``).
 """
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -94,7 +95,9 @@ class Checkpoint:
     def _load_state(self) -> dict[str, Any]:
         """The saved state, checked: a mapping with every field, a non-empty model state."""
         try:
-            state = torch.load(self.path, map_location="cpu", weights_only=True)
+            with warnings.catch_warnings():  # torch's notes on pickle protocols are not the user's business
+                warnings.simplefilter("ignore")
+                state = torch.load(self.path, map_location="cpu", weights_only=True)
         except Exception as exc:  # noqa: BLE001 - any unreadable checkpoint gets the same clear message
             raise ValueError(f"{self.path}: unreadable checkpoint ({type(exc).__name__}); delete it to start over") from None
         if not isinstance(state, dict):
@@ -109,6 +112,10 @@ class Checkpoint:
             raise ValueError(f"{self.path}: damaged checkpoint (the model state is empty); delete it to start over")
         if not isinstance(state["epoch"], int) or isinstance(state["epoch"], bool) or state["epoch"] < 0:
             raise ValueError(f"{self.path}: damaged checkpoint (epoch {state['epoch']!r}); delete it to start over")
+        if not isinstance(state["optimizer"], dict) or not isinstance(state["generator"], torch.Tensor):
+            raise ValueError(  # noqa: TRY004
+                f"{self.path}: damaged checkpoint (optimizer or generator state of the wrong type); delete it to start over"
+            )
         if not isinstance(state.get("settings", {}), dict):
             raise ValueError(f"{self.path}: damaged checkpoint (settings are not a mapping); delete it to start over")  # noqa: TRY004
         return state
@@ -136,7 +143,7 @@ class Checkpoint:
             model.load_state_dict(state["model"])
             optimizer.load_state_dict(state["optimizer"])
             generator.set_state(state["generator"])
-        except (RuntimeError, KeyError, TypeError, ValueError) as exc:
+        except (RuntimeError, KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             detail = " ".join(str(exc).split())[:200]
             raise ValueError(
                 f"{self.path}: damaged checkpoint or one of another network ({type(exc).__name__}: {detail}); "
