@@ -39,9 +39,18 @@ def study_table(curves: np.ndarray) -> pd.DataFrame:
     study = np.repeat(np.arange(n_studies), n_seeds * n_epochs)
     seed = np.tile(np.repeat(np.arange(n_seeds), n_epochs), n_studies)
     return pd.DataFrame(
-        {"run": study * n_seeds + seed, "activation": study, "seed": seed, "layer": "h", "layer_index": 0,
-         "estimator": "binning", "params": "{}", "epoch": np.tile(EPOCHS, n_studies * n_seeds),
-         "I_XT": curves.ravel(), "I_TY": np.tile(0.5 * LOG_T, n_studies * n_seeds)}  # fmt: skip
+        {
+            "run": study * n_seeds + seed,
+            "activation": study,
+            "seed": seed,
+            "layer": "h",
+            "layer_index": 0,
+            "estimator": "binning",
+            "params": "{}",
+            "epoch": np.tile(EPOCHS, n_studies * n_seeds),
+            "I_XT": curves.ravel(),
+            "I_TY": np.tile(0.5 * LOG_T, n_studies * n_seeds),
+        }
     )
 
 
@@ -61,16 +70,19 @@ def shapes() -> dict[str, tuple[np.ndarray, float, float]]:
 
 
 def drop_curve(kind: str, size: float) -> np.ndarray:
-    """Alternatives: 'rise-then-fall' (peak at a third of the log-epoch axis, linear fall to the end) or
-    'late drop' (flat, then a fall over the last 15 logged epochs), by ``size`` bits."""
+    """Alternatives, by ``size`` bits: 'rise-then-fall' (2 → 8 bits over the first 25 % of log-epochs, a
+    plateau to 45 %, then a straight fall to the end) or 'late drop' (flat at 6 bits, then a fall over the
+    last 15 logged epochs)."""
     if kind == "rise-then-fall":
-        rise = 2 + 6 * np.minimum(LOG_T / 0.35, 1)
-        return rise - size * np.clip((LOG_T - 0.35) / 0.65, 0, 1)
+        rise = 2 + 6 * np.minimum(LOG_T / 0.25, 1)
+        return rise - size * np.clip((LOG_T - 0.45) / 0.55, 0, 1)
     fall = np.clip((np.arange(EPOCHS.size) - (EPOCHS.size - 16)) / 15, 0, 1)
     return 6.0 - size * fall
 
 
-def simulate(curve: np.ndarray, sd: float, phi: float, n_studies: int, rng: np.random.Generator) -> pd.DataFrame:
+def simulate(
+    curve: np.ndarray, sd: float, phi: float, n_studies: int, rng: np.random.Generator
+) -> pd.DataFrame:
     noise = ar1_noise(rng, (n_studies * N_SEEDS, EPOCHS.size), sd, phi)
     return compression(study_table((curve + noise).reshape(n_studies, N_SEEDS, -1)), n_boot=1000)
 
@@ -79,7 +91,9 @@ def main(n_studies: int = 1000) -> None:
     rng = np.random.default_rng(2026)
     started = time.perf_counter()
     print(f"{n_studies} simulated studies of {N_SEEDS} seeds × {EPOCHS.size} logged epochs each\n")
-    print("| null (no compression) | false-positive rate | binomial 95 % upper | mean Δ (bits) | mean noise floor (bits) |")
+    print(
+        "| null (no compression) | false-positive rate | binomial 95 % upper | mean Δ (bits) | mean noise floor (bits) |"
+    )
     print("|---|---:|---:|---:|---:|")
     for name, (curve, sd, phi) in shapes().items():
         verdicts = simulate(curve, sd, phi, n_studies, rng)
@@ -87,8 +101,10 @@ def main(n_studies: int = 1000) -> None:
         upper = rate + 1.96 * np.sqrt(max(rate * (1 - rate), 1 / n_studies) / n_studies)
         print(f"| {name} | {100 * rate:.1f} % | {100 * upper:.1f} % | {verdicts['delta_mean'].mean():.3f} "
               f"| {verdicts['noise_floor'].mean():.3f} |")  # fmt: skip
-    print("\n| alternative | noise | drop | power | interval holds the drop | mean Δ (bits) |")
-    print("|---|---|---:|---:|---:|---:|")
+    print(
+        "\n| alternative | noise | drop | power | interval holds the drop | mean Δ (bits) | mean noise floor (bits) |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|")
     for sd, phi in [(0.1, 0.0), (0.1, 0.8)]:
         floor = simulate(np.full(EPOCHS.size, 6.0), sd, phi, 200, rng)["noise_floor"].mean()
         label = "white" if phi == 0 else f"AR(1) φ {phi}"
@@ -99,7 +115,7 @@ def main(n_studies: int = 1000) -> None:
                 holds = ((verdicts["delta_low"] <= size) & (size <= verdicts["delta_high"])).mean()
                 print(f"| {kind} | {label}, sd {sd} | {multiple}× floor = {size:.2f} bits "
                       f"| {100 * verdicts['compresses'].mean():.1f} % | {100 * holds:.1f} % "
-                      f"| {verdicts['delta_mean'].mean():.3f} |")  # fmt: skip
+                      f"| {verdicts['delta_mean'].mean():.3f} | {verdicts['noise_floor'].mean():.3f} |")  # fmt: skip
     print(f"\n{time.perf_counter() - started:.0f} s")
 
 

@@ -11,7 +11,7 @@ at its end has not compressed.
 Noise that is correlated along logged epochs (consecutive estimates of one run are not independent) gives
 larger Δ than white noise of the same size. The noise floor is therefore the mean Δ that a *flat* trajectory
 with the run's own noise would give, where the noise is modelled as a stationary AR(1) process whose marginal
-standard deviation and lag-1 correlation φ are fitted to the run's residuals from a wider local linear
+standard deviation and lag-1 correlation φ are fitted to the run's residuals from a wider local quadratic
 smoother (``NOISE_WINDOW``), correcting in closed form for what that smoother absorbs. Calibration on
 synthetic trajectories (``tests/analysis/test_compression.py``, ``benchmarks/bench_verdicts.py``) keeps the
 false-positive rate under 5 % on flat curves with white or AR(1) noise, and on rising and saturating ones.
@@ -33,7 +33,10 @@ SETTING = ["estimator", "params"]
 SMOOTHING_WINDOW = 9
 
 #: Logged epochs in the wider smoother whose residuals measure a run's noise (size and correlation).
-NOISE_WINDOW = 25
+NOISE_WINDOW = 35
+
+#: Degree of that smoother's local polynomial (quadratic: a curved trend leaks less into the residuals).
+NOISE_DEGREE = 2
 
 #: Lag-1 correlations φ over which the AR(1) noise model is tabulated (0 = white; larger φ is clipped).
 _PHI_GRID = np.linspace(0.0, 0.98, 50)
@@ -69,28 +72,38 @@ def bootstrap_mean_interval(
 
 
 @functools.lru_cache(maxsize=64)
-def smoother_matrix(n_points: int, window: int) -> np.ndarray:
-    """The (n_points × n_points) hat matrix of the verdict's smoother: smoothed = matrix @ values.
+def local_fit_matrix(n_points: int, window: int, degree: int = 1) -> np.ndarray:
+    """The (n_points × n_points) hat matrix of a local polynomial fit: fitted = matrix @ values.
 
-    Row i fits a straight line (least squares, equal weights) to the ``window`` logged epochs nearest to i
-    by index — centred inside the series, the first or last ``window`` at its ends — and evaluates it at i.
-    Inside, that is the centred moving average; at the ends it is unbiased for a straight-line trend.
-    ``window`` ≤ 2 gives the identity (the raw values); a window longer than the series fits one line.
+    Row i fits a polynomial of ``degree`` (least squares, equal weights) to the ``window`` logged epochs
+    nearest to i by index — centred inside the series, the first or last ``window`` at its ends — and
+    evaluates it at i. A window of at most ``degree`` + 1 points gives the identity (the raw values); a window
+    longer than the series fits one polynomial to all of it.
     """
-    if n_points < 1 or window < 1:
-        raise ValueError(f"smoother_matrix: n_points and window must be at least 1, got {n_points} and {window}")
+    if n_points < 1 or window < 1 or degree < 0:
+        raise ValueError(
+            f"local_fit_matrix: n_points and window must be ≥ 1 and degree ≥ 0, got {n_points}, {window}, {degree}"
+        )
     window = min(window, n_points)
-    matrix = np.zeros((n_points, n_points))
-    if window <= 2:
+    if window <= degree + 1:
         return np.eye(n_points)
+    matrix = np.zeros((n_points, n_points))
     half = window // 2
     for i in range(n_points):
         start = min(max(i - half, 0), n_points - window)
-        index = np.arange(start, start + window, dtype=np.float64)
-        centred = index - index.mean()
-        matrix[i, start : start + window] = 1.0 / window + (i - index.mean()) * centred / (centred @ centred)
+        offsets = (np.arange(start, start + window) - i) / window
+        basis = np.vander(offsets, degree + 1, increasing=True)
+        # the fitted value at i (offset 0) is the first coefficient: row 0 of the pseudo-inverse
+        matrix[i, start : start + window] = np.linalg.pinv(basis)[0]
     matrix.setflags(write=False)
     return matrix
+
+
+def smoother_matrix(n_points: int, window: int) -> np.ndarray:
+    """The hat matrix of the verdict's smoother, a local linear fit over ``window`` logged epochs
+    (:func:`local_fit_matrix` of degree 1): inside the series it is the centred moving average; at its ends it
+    is unbiased for a straight-line trend, so the end of a curve still rising is not pulled down."""
+    return local_fit_matrix(n_points, window, 1)
 
 
 def smooth(values: np.ndarray, window: int = SMOOTHING_WINDOW) -> np.ndarray:
@@ -105,7 +118,7 @@ def _noise_model(n_points: int, window: int, noise_window: int) -> tuple[np.ndar
     autocorrelation of the residuals from the ``noise_window`` smoother (ratio of expectations), their
     expected mean square, and the mean Δ (``window`` smoother) of a flat trajectory made of that noise."""
     lag = np.abs(np.arange(n_points)[:, None] - np.arange(n_points)[None, :])
-    residual = np.eye(n_points) - smoother_matrix(n_points, noise_window)
+    residual = np.eye(n_points) - local_fit_matrix(n_points, noise_window, NOISE_DEGREE)
     ratio = np.empty(_PHI_GRID.size)
     mean_square = np.empty(_PHI_GRID.size)
     null_delta = np.empty(_PHI_GRID.size)
@@ -189,7 +202,7 @@ def _runs(table: pd.DataFrame, window: int) -> pd.DataFrame:
         peak_epoch[runs] = epochs[index[np.arange(runs.size), at]]
         peak[runs] = smoothed.max(axis=1)
         final[runs] = smoothed[:, -1]
-        residual = values - smooth(values, NOISE_WINDOW)
+        residual = values - values @ local_fit_matrix(n, NOISE_WINDOW, NOISE_DEGREE).T
         # robust (median-based) variance and lag-1 correlation, so that a few points where the smoother
         # misses the trend's curvature (a fast early rise, a sharp peak) do not pass for noise
         variance = _robust_variance(residual)
@@ -228,7 +241,8 @@ def per_run_phases(table: pd.DataFrame, window: int = SMOOTHING_WINDOW) -> pd.Da
     (Δ = 0) marks a run whose smoothed maximum is its final point. ``window`` = 1 reads the raw values.
 
     The noise columns model the run's fluctuation along logged epochs as AR(1) noise fitted to its residuals
-    from a ``NOISE_WINDOW``-epoch local linear fit: ``noise_sd_bits`` (marginal sd), ``noise_ar1`` (lag-1
+    from a ``NOISE_WINDOW``-epoch local quadratic fit (median-based, so that a few points where the fit misses
+    the trend do not count as noise): ``noise_sd_bits`` (marginal sd), ``noise_ar1`` (lag-1
     correlation φ) and ``noise_floor_bits``, the mean Δ a flat trajectory with that noise gives under the
     same smoother. NaN estimates (diverged epochs) are left out, never read as numbers.
 
@@ -261,7 +275,8 @@ def compression(
     correlation φ is pooled over the group's runs (``noise_ar1``) and whose size is each run's. A layer
     ``compresses`` when the lower end of the bootstrap interval (over seeds) of the mean Δ lies above
     ``threshold`` bits and above the noise floor; it ``fits`` when the interval of the rise of I(T;Y) clears
-    ``threshold``. With fewer than two seeds there is no interval, and neither verdict is given (False,
+    ``threshold``. The interval is the expanded percentile bootstrap over seeds
+    (:func:`bootstrap_mean_interval`). With fewer than two seeds there is no interval, and neither verdict is given (False,
     with ``n_seeds`` saying why).
 
     Args:
@@ -285,11 +300,17 @@ def compression(
         square = part["_square"].to_numpy(dtype=np.float64)
         n_points = part["_n"].to_numpy()
         pooled = part["_lag1"].sum() / square.sum() if square.sum() > 0 else 0.0
-        phis, _, floors = _fit_noise(np.full(len(part), pooled) * square, square, n_points, window, NOISE_WINDOW)
+        phis, _, floors = _fit_noise(
+            np.full(len(part), pooled) * square, square, n_points, window, NOISE_WINDOW
+        )
         phi = float(phis.max())
         floor = float(floors.mean())
-        delta_low, delta_high = bootstrap_mean_interval(part["delta_bits"], n_boot=n_boot, confidence=confidence, seed=seed)
-        fit_low, fit_high = bootstrap_mean_interval(part["fit_rise_bits"], n_boot=n_boot, confidence=confidence, seed=seed)
+        delta_low, delta_high = bootstrap_mean_interval(
+            part["delta_bits"], n_boot=n_boot, confidence=confidence, seed=seed
+        )
+        fit_low, fit_high = bootstrap_mean_interval(
+            part["fit_rise_bits"], n_boot=n_boot, confidence=confidence, seed=seed
+        )
         rows.append(
             dict(zip(keys, key))
             | {

@@ -3,6 +3,9 @@ verdict's calibration on synthetic trajectories over the study's 98 log-spaced l
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,11 +20,23 @@ def synthetic_table(deltas: dict[str, list[float]], rise: float = 0.5) -> pd.Dat
     rows = []
     for activation, per_seed in deltas.items():
         for seed, delta in enumerate(per_seed):
-            for epoch, (i_xt, i_ty) in enumerate([(8.0, 0.2), (10.0, 0.2 + rise), (10.0 - delta / 2, 0.7), (10.0 - delta, 0.2 + rise)]):
+            for epoch, (i_xt, i_ty) in enumerate(
+                [(8.0, 0.2), (10.0, 0.2 + rise), (10.0 - delta / 2, 0.7), (10.0 - delta, 0.2 + rise)]
+            ):
                 rows.append(
-                    {"run": f"{activation}-{seed}", "activation": activation, "seed": seed, "epoch": [0, 10, 100, 1000][epoch],
-                     "layer": "h", "layer_index": 0, "estimator": "binning", "params": "{}", "fitted": "{}",
-                     "I_XT": i_xt, "I_TY": i_ty}  # fmt: skip
+                    {
+                        "run": f"{activation}-{seed}",
+                        "activation": activation,
+                        "seed": seed,
+                        "epoch": [0, 10, 100, 1000][epoch],
+                        "layer": "h",
+                        "layer_index": 0,
+                        "estimator": "binning",
+                        "params": "{}",
+                        "fitted": "{}",
+                        "I_XT": i_xt,
+                        "I_TY": i_ty,
+                    }
                 )
     return pd.DataFrame(rows)
 
@@ -43,9 +58,19 @@ def trajectory_table(deltas: dict[str, list[float]], noise: float = 0.0, n_epoch
                 rise = 8.0 + 2.0 * min(epoch, 10) / 10
                 i_xt = rise - delta * max(0, epoch - 10) / (n_epochs - 11) + noise * rng.normal()
                 rows.append(
-                    {"run": f"{activation}-{seed}", "activation": activation, "seed": seed, "epoch": epoch,
-                     "layer": "h", "layer_index": 0, "estimator": "binning", "params": "{}", "fitted": "{}",
-                     "I_XT": i_xt, "I_TY": 0.2 + 0.5 * min(epoch, 10) / 10}  # fmt: skip
+                    {
+                        "run": f"{activation}-{seed}",
+                        "activation": activation,
+                        "seed": seed,
+                        "epoch": epoch,
+                        "layer": "h",
+                        "layer_index": 0,
+                        "estimator": "binning",
+                        "params": "{}",
+                        "fitted": "{}",
+                        "I_XT": i_xt,
+                        "I_TY": 0.2 + 0.5 * min(epoch, 10) / 10,
+                    }
                 )
     return pd.DataFrame(rows)
 
@@ -54,8 +79,12 @@ def test_noise_alone_is_not_compression() -> None:
     # A flat trajectory with epoch-to-epoch noise of 0.1 bits: peak − final of the raw series is ~0.2 bits
     # and its bootstrap interval clears 0.05, but the smoothed Δ stays under the runs' noise floor.
     flat = trajectory_table({"relu": [0.0] * 10}, noise=0.1)
-    flat.loc[flat["epoch"] <= 10, "I_XT"] = 6.0 + 0.1 * np.random.default_rng(2).normal(size=int((flat["epoch"] <= 10).sum()))
-    flat.loc[flat["epoch"] > 10, "I_XT"] = 6.0 + 0.1 * np.random.default_rng(3).normal(size=int((flat["epoch"] > 10).sum()))
+    flat.loc[flat["epoch"] <= 10, "I_XT"] = 6.0 + 0.1 * np.random.default_rng(2).normal(
+        size=int((flat["epoch"] <= 10).sum())
+    )
+    flat.loc[flat["epoch"] > 10, "I_XT"] = 6.0 + 0.1 * np.random.default_rng(3).normal(
+        size=int((flat["epoch"] > 10).sum())
+    )
     raw = per_run_phases(flat, window=1)
     assert raw["delta_bits"].mean() > 0.1  # what an uncalibrated max − final would call compression
     verdict = compression(flat).iloc[0]
@@ -63,13 +92,19 @@ def test_noise_alone_is_not_compression() -> None:
 
 
 def test_verdicts_follow_the_interval() -> None:
-    table = trajectory_table({"tanh": [1.9, 2.0, 2.1, 2.2, 1.8], "relu": [0.0, 0.01, 0.0, 0.02, 0.0]}, noise=0.02)
+    table = trajectory_table(
+        {"tanh": [1.9, 2.0, 2.1, 2.2, 1.8], "relu": [0.0, 0.01, 0.0, 0.02, 0.0]}, noise=0.02
+    )
     verdicts = compression(table).set_index("activation")
     assert verdicts.loc["tanh", "compresses"] and not verdicts.loc["relu", "compresses"]
     # the local linear smoother over 9 logged epochs rounds the sharp peak (the tail's straight fall it follows
     # exactly): about 0.15 bits of the 2 are trimmed
     assert verdicts.loc["tanh", "delta_mean"] == pytest.approx(2.0 - 0.15, abs=0.05)
-    assert verdicts.loc["tanh", "delta_low"] <= verdicts.loc["tanh", "delta_mean"] <= verdicts.loc["tanh", "delta_high"]
+    assert (
+        verdicts.loc["tanh", "delta_low"]
+        <= verdicts.loc["tanh", "delta_mean"]
+        <= verdicts.loc["tanh", "delta_high"]
+    )
     assert verdicts.loc["tanh", "n_seeds"] == 5 and verdicts.loc["tanh", "fits"]
 
 
@@ -117,13 +152,24 @@ def studies_table(curves: np.ndarray) -> pd.DataFrame:
     study = np.repeat(np.arange(n_studies), n_seeds * n_epochs)
     seed = np.tile(np.repeat(np.arange(n_seeds), n_epochs), n_studies)
     return pd.DataFrame(
-        {"run": study * n_seeds + seed, "activation": study, "seed": seed, "layer": "h", "layer_index": 0,
-         "estimator": "binning", "params": "{}", "epoch": np.tile(EPOCHS, n_studies * n_seeds),
-         "I_XT": curves.ravel(), "I_TY": np.tile(0.5 * LOG_T, n_studies * n_seeds)}  # fmt: skip
+        {
+            "run": study * n_seeds + seed,
+            "activation": study,
+            "seed": seed,
+            "layer": "h",
+            "layer_index": 0,
+            "estimator": "binning",
+            "params": "{}",
+            "epoch": np.tile(EPOCHS, n_studies * n_seeds),
+            "I_XT": curves.ravel(),
+            "I_TY": np.tile(0.5 * LOG_T, n_studies * n_seeds),
+        }
     )
 
 
-def study(curve: np.ndarray, sd: float, phi: float = 0.0, *, n_studies: int = 1, seed: int = 0) -> pd.DataFrame:
+def study(
+    curve: np.ndarray, sd: float, phi: float = 0.0, *, n_studies: int = 1, seed: int = 0
+) -> pd.DataFrame:
     """Verdicts for ``n_studies`` simulated 10-seed studies of ``curve`` (one row per study)."""
     curve = np.broadcast_to(curve, (n_studies, 10, EPOCHS.size))
     noise = ar1_noise(np.random.default_rng(seed), curve.shape, sd, phi)
@@ -169,7 +215,9 @@ def test_rising_curve_does_not_compress() -> None:
     assert verdict["delta_mean"] == 0.0 and verdict["peak_at_end"] == 1.0
     runs = per_run_phases(studies_table(RISING[None, None, :] + np.zeros((1, 10, 1))))
     assert (runs["delta_bits"] == 0.0).all() and runs["peak_at_end"].all()
-    assert (runs["peak_epoch"] == 7999).all() and runs["final_I_XT"].to_numpy() == pytest.approx(8.0, abs=0.01)
+    assert (runs["peak_epoch"] == 7999).all() and runs["final_I_XT"].to_numpy() == pytest.approx(
+        8.0, abs=0.01
+    )
 
 
 def test_delta_is_zero_exactly_when_the_smoothed_peak_is_the_final_point() -> None:
@@ -204,7 +252,9 @@ def test_false_positive_rate_on_nulls(name: str, curve: np.ndarray, sd: float, p
 
 def test_noise_model_recovers_the_ar1_noise() -> None:
     verdicts = study(FLAT, 0.1, 0.85, n_studies=20, seed=3)
-    runs = per_run_phases(studies_table(FLAT + ar1_noise(np.random.default_rng(3), (20, 10, EPOCHS.size), 0.1, 0.85)))
+    runs = per_run_phases(
+        studies_table(FLAT + ar1_noise(np.random.default_rng(3), (20, 10, EPOCHS.size), 0.1, 0.85))
+    )
     assert verdicts["noise_ar1"].median() == pytest.approx(0.85, abs=0.07)
     assert runs["noise_sd_bits"].median() == pytest.approx(0.1, rel=0.25)
     # the floor is the mean Δ of such flat runs, which the simulated studies measure directly
@@ -221,7 +271,9 @@ def test_autocorrelated_noise_raises_the_floor() -> None:
 def test_clear_rise_then_fall_is_found_with_its_size(sd: float, phi: float) -> None:
     drops = np.random.default_rng(1).normal(1.0, 0.15, size=10)  # known per seed, mean ≈ 1 bit
     curves = rise_then_fall(drops)[None]
-    verdict = compression(studies_table(curves + ar1_noise(np.random.default_rng(2), curves.shape, sd, phi))).iloc[0]
+    verdict = compression(
+        studies_table(curves + ar1_noise(np.random.default_rng(2), curves.shape, sd, phi))
+    ).iloc[0]
     assert verdict["compresses"]
     assert verdict["delta_low"] <= drops.mean() <= verdict["delta_high"]
 
@@ -229,7 +281,9 @@ def test_clear_rise_then_fall_is_found_with_its_size(sd: float, phi: float) -> N
 def test_late_small_drop_is_found_with_its_size() -> None:
     drops = np.random.default_rng(6).normal(0.3, 0.06, size=10)
     curves = late_drop(drops)[None]
-    verdict = compression(studies_table(curves + ar1_noise(np.random.default_rng(7), curves.shape, 0.01))).iloc[0]
+    verdict = compression(
+        studies_table(curves + ar1_noise(np.random.default_rng(7), curves.shape, 0.01))
+    ).iloc[0]
     assert verdict["compresses"] and verdict["peak_at_end"] == 0.0
     assert verdict["delta_low"] <= drops.mean() <= verdict["delta_high"]
 
@@ -238,3 +292,14 @@ def test_drop_twice_the_floor_under_ar1_noise_is_found_most_times() -> None:
     floor = study(FLAT, 0.1, 0.8, n_studies=20, seed=8)["noise_floor"].median()
     verdicts = study(rise_then_fall(np.full(10, 4 * floor)), 0.1, 0.8, n_studies=40, seed=9)
     assert verdicts["compresses"].mean() >= 0.9
+
+
+def test_readme_study_table_is_what_the_saved_study_table_gives() -> None:
+    # the README's study block and docs/results/study/compression.csv are generated from the saved MI table
+    # by benchmarks/readme_tables.py; --check fails when either was edited by hand or the statistic changed
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("readme_tables", root / "benchmarks" / "readme_tables.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--check"]) == 0
