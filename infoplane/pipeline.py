@@ -95,9 +95,15 @@ def estimate_runs(
     runs: Sequence[Run], chosen: Sequence[Estimator], *, progress: bool | None = None
 ) -> pd.DataFrame:
     """The MI table (bits) of ``runs`` by the ``chosen`` estimators: estimated from the stored
-    activations, or, for runs captured with ``store="none"``, their online estimates by those estimators
-    (:func:`infoplane.analysis.estimate`, which raises naming a run that lacks one)."""
-    return estimate(list(runs), list(chosen), progress=progress)
+    activations, or, for runs captured with ``store="none"``, their online estimates by those estimators,
+    whatever parameters they were computed with (each row keeps its own ``params`` and ``setting``);
+    :func:`infoplane.analysis.estimate` raises naming a run that lacks one."""
+    stored = [r for r in runs if r.activations]
+    online = [r for r in runs if not r.activations]
+    tables = [estimate(stored, list(chosen), progress=progress)] if stored else []
+    if online:
+        tables.append(estimate(online, list(dict.fromkeys(e.name for e in chosen)), progress=False))
+    return pd.concat(tables, ignore_index=True)
 
 
 def table_bytes(table: pd.DataFrame, fmt: TableFormat) -> bytes:
