@@ -619,6 +619,8 @@ class Tracker:
             info["reduced_layers"] = [name for name in self.layers if name in self._reduced]
         info.update(self.metadata)
         info.update(metadata)
+        flat = self._flat_inputs() if self.store_inputs else None
+        stored_inputs = None if flat is None else flat.float().clone()
         return Run(
             epochs=list(self.epochs),
             layers=self.layers,
@@ -626,9 +628,7 @@ class Tracker:
             labels=self.labels.clone(),
             metrics=metrics,
             metadata=info,
-            inputs=self._flat_inputs().float().clone()
-            if self.store_inputs and self.inputs is not None
-            else None,
+            inputs=stored_inputs,
             aux=aux,
             estimates=[{k: v for k, v in row.items() if k != "setting"} for row in self._estimates],
         )
