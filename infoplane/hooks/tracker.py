@@ -44,6 +44,12 @@ BLOCK_TYPES: tuple[type[nn.Module], ...] = (nn.TransformerEncoderLayer, nn.Trans
 SequenceReduce = Literal["flatten", "mean", "cls", "last"]
 SEQUENCE_REDUCTIONS: tuple[str, ...] = ("flatten", "mean", "cls", "last")
 
+_CALL_NOTE = (
+    "infoplane: the tracker called the model on a probe batch of {probe} ({form} form: model(x), model(*batch) "
+    "or model(**batch)); if the batches still hold their labels, drop labels= so they are split off, or pass "
+    "forward_fn=lambda model, batch: ... to call the model yourself"
+)
+
 LayerSpec = Literal["auto", "blocks"] | Sequence[str | nn.Module | type[nn.Module]]
 
 
@@ -209,7 +215,7 @@ class Tracker:
     ``nn.TransformerEncoder`` without its nested-tensor fast path during a capture, so every layer gives
     a padded tensor (the values at real tokens are the same). A module with a method
     ``infoplane_aux(args, output)`` returning a dict of per-sample tensors (such as
-    :class:`~infoplane.echo_noise.EchoNoise`, whose ``log2_scale`` makes its I(X;Z) exact) has those
+    :class:`~infoplane.layers.EchoNoise`, whose ``log2_scale`` makes its I(X;Z) exact) has those
     recorded too, in ``run.aux[layer]``.
 
     Args:
@@ -230,10 +236,13 @@ class Tracker:
         forward_fn: ``forward_fn(model, batch)`` runs the model on one probe batch (the batch in its
             probe form, labels removed, on the model's device), for calls the forms above cannot make.
         reduce: how a sequence output (batch, seq, features) becomes a vector per sample, applied at
-            capture and recorded in the run's metadata (``reduce``, ``reduce_mask``, ``reduced_layers``):
+            capture and recorded in the run's metadata (``reduce``, ``reduce_mask``, ``reduced_layers``;
+            a probe other than one tensor is described in ``probe_inputs``):
             ``"flatten"`` (default: seq × features units), ``"mean"`` over the tokens (only real tokens
             when ``mask`` is given), ``"cls"`` (position 0) or ``"last"`` (the last real token with a
-            mask, else position seq-1). 2-D outputs are kept as they are; other shapes are flattened.
+            mask, else position seq-1). Every 3-D output of a recorded layer is taken as (batch, seq,
+            features), so record sequence layers only (a Conv1d's (batch, channels, length) is not one);
+            2-D outputs are kept as they are, other shapes flattened.
         mask: the padding mask for ``reduce="mean"``/``"last"``: the name of a keyword input (e.g.
             ``"src_key_padding_mask"``), the index of a positional input, or a tensor (n_samples, seq). Its
             dtype says its convention: bool True = padding (PyTorch), integer 1 = token (Hugging Face
@@ -242,7 +251,9 @@ class Tracker:
             their shapes differ).
         dtype: dtype the activations are stored in (float32 by default; float16 halves the memory).
         store_inputs: keep the probe inputs in the run, flattened (estimators that need X itself use
-            them). Only a probe of ONE input tensor can be kept: with several inputs ``run.inputs`` is None.
+            them). Only a probe of ONE input tensor can be kept: with several inputs ``run.inputs`` is None,
+            and estimators take the probe samples as distinct (binning's I(X;T) is then H(T)); KSG and
+            MINE, which need X itself, give NaN.
         metadata: written into the run (data set, seed, hyper-parameters, …).
         estimators: estimate online: at each capture every estimator (a registry name or an instance,
             or a list of them) runs on every layer it applies to while its activations are still on the
@@ -539,7 +550,13 @@ class Tracker:
                         calls[name] = 0
                     state["rows"] = rows
                     state["keep"] = None if mask is None else keep_mask(mask.to(device))
-                    self.probe.call(model, batch, self.forward_fn)
+                    try:
+                        self.probe.call(model, batch, self.forward_fn)
+                    except TypeError as exc:
+                        if self.forward_fn is None and hasattr(exc, "add_note"):
+                            note = _CALL_NOTE.format(probe=self.probe.description, form=self.probe.form)
+                            exc.add_note(note)
+                        raise
                     _check_calls(calls, type(model).__name__)
         finally:
             for handle in handles:
@@ -612,7 +629,9 @@ class Tracker:
             probe_samples=len(self.probe),
             dtype=self.dtype,
         )
-        info["probe_inputs"] = self.probe.description
+        # runs probed with one tensor keep the metadata they always had
+        if self.probe.description != "tensor":
+            info["probe_inputs"] = self.probe.description
         if self.reduce != "flatten":
             info["reduce"] = self.reduce
             info["reduce_mask"] = self._mask_name

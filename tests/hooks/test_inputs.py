@@ -139,6 +139,7 @@ def test_online_estimates_with_several_inputs() -> None:
         (iter([X]), None, "bare tensor, so it holds no labels: pass labels="),
         (iter([]), None, "gave no batches"),
         ((), Y, "empty tuple"),
+        (X, None, "labels are missing: pass the probe's class labels as labels="),
     ],
 )
 def test_bad_probes_name_the_problem(probe: object, labels: object, message: str) -> None:
@@ -363,3 +364,20 @@ def test_loader_batches_of_different_lengths_are_kept_as_batches() -> None:
     flat = Tracker(Sequence(), iter(batches), layers=["seq"])
     with pytest.raises(ValueError, match=r"layer 'seq' gave \[4, 6\] units on different probe batches.*reduce='mean'"):
         flat.capture(0)
+
+
+def test_a_call_that_does_not_fit_the_model_says_how_the_tracker_called_it() -> None:
+    loader = DataLoader(TensorDataset(X, Y), batch_size=3)  # (x, y) batches, yet labels given too
+    tracker = Tracker(nn.Sequential(nn.Linear(2, 2), nn.Tanh()), loader, Y)
+    with pytest.raises(TypeError) as caught:
+        tracker.capture(0)
+    assert "drop labels= so they are split off" in "".join(getattr(caught.value, "__notes__", []))
+
+
+def test_auto_without_activation_modules_in_a_transformer_points_to_blocks() -> None:
+    model = TransformerClassifier()
+    del model.pool_act
+    model.pool_act = nn.Identity()
+    tokens, padding, y = token_probe()
+    with pytest.raises(ValueError, match=r"found no activation modules.*layers='blocks' \(\['encoder.layers.0'"):
+        Tracker(model, (tokens, padding), y)
