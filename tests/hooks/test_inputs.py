@@ -381,3 +381,11 @@ def test_auto_without_activation_modules_in_a_transformer_points_to_blocks() -> 
     tokens, padding, y = token_probe()
     with pytest.raises(ValueError, match=r"found no activation modules.*layers='blocks' \(\['encoder.layers.0'"):
         Tracker(model, (tokens, padding), y)
+
+
+def test_a_mask_tensor_is_subset_with_the_probe() -> None:
+    chosen = torch.randperm(3, generator=torch.Generator().manual_seed(1))[:2].sort().values
+    tracker = Tracker(Sequence(), SEQ, Y, layers=["seq"], reduce="mean", mask=PADDING, probe_size=2, probe_seed=1)
+    expected = torch.tensor([[2.0, 3.0], [2.0, 3.0], [-1.0, -1.0]])[chosen]
+    assert torch.allclose(tracker.capture(0)["seq"], expected)
+    assert tracker.to_run().metadata["reduce_mask"] == "tensor"
