@@ -67,3 +67,55 @@ def test_lightning_example_writes_a_run(tmp_path: Path) -> None:
     assert run.layers == ["net.1", "net.3", "net.5", "net.7", "net.9", "output"]
     assert run.activations["net.1"].shape == (3, 4096, 10)
     assert "loss" in run.metrics and (tmp_path / "run.pt").is_file()
+
+
+@pytest.fixture
+def one_thread() -> object:
+    """Tiny networks train fastest on one thread (and fairly on a shared machine)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_transformer_example_tracks_its_blocks_over_real_tokens(tmp_path: Path, one_thread: object) -> None:
+    import torch
+
+    example = load_example("transformer_mask")
+    run, report, model = example.main(epochs=3, output=tmp_path / "tf", n_train=300, n_probe=120)  # type: ignore[attr-defined]
+    assert run.layers == ["encoder.layers.0", "encoder.layers.1", "output"]
+    assert run.inputs is None  # two inputs (tokens, padding mask): nothing flat to keep
+    assert run.metadata["reduce"] == "mean" and run.metadata["reduce_mask"] == "src_key_padding_mask"
+    assert run.activations["encoder.layers.1"].shape == (3, 120, 16)
+    # the last capture of the first block equals the trained block's output averaged over real tokens only
+    tokens, padding, _ = example.marker_sequences(420, 0)  # type: ignore[attr-defined]
+    tokens, padding = tokens[300:], padding[300:]
+    assert padding.any(dim=1).sum() > 60  # most probe sequences are padded
+    with torch.no_grad():
+        block = model.eval().encoder.layers[0](model.embed(tokens), src_key_padding_mask=padding)
+    keep = (~padding).unsqueeze(-1).float()
+    assert torch.allclose(run.activations["encoder.layers.0"][-1], (block * keep).sum(1) / keep.sum(1), atol=1e-5)
+    assert not torch.allclose(run.activations["encoder.layers.0"][-1], block.mean(1), atol=1e-3)  # padding ignored
+    assert "encoder.layers.0" in report.read_text()
+
+
+def test_dataloader_example_probes_through_dict_batches(tmp_path: Path, one_thread: object) -> None:
+    import torch
+
+    from infoplane.experiments import datasets, seeded_split
+
+    example = load_example("dataloader_probe")
+    run, report, tracker = example.main(epochs=2, output=tmp_path / "dl")  # type: ignore[attr-defined]
+    x, y = datasets.digits()
+    test = seeded_split(len(x), 0.8, 0).test
+    assert run.layers == ["act1", "act2", "output"]
+    assert torch.equal(run.labels, y[test]) and torch.equal(run.inputs, x[test].float())
+    assert run.metadata["probe_inputs"] == "DataLoader of 3 keyword batches"
+    # the last capture equals the trained model's own pass on the probe images
+    with torch.no_grad():
+        logits = tracker.model.eval()(pixels=x[test])
+    assert torch.allclose(run.activations["output"][-1], logits, atol=1e-5)
+    assert len(run.estimates) == 2 * 3  # online binning: epochs × layers
+    assert report.is_file()

@@ -33,14 +33,15 @@ class InfoPlaneCallback(Callback):  # type: ignore[misc]
     """Capture the information plane's raw material during ``Trainer.fit``.
 
     Args:
-        inputs: probe inputs (n_samples, …), as for :class:`~infoplane.Tracker`.
-        labels: probe class labels (n_samples,).
-        layers: ``"auto"``, module names or modules of the LightningModule.
+        inputs: the probe set, as for :class:`~infoplane.Tracker`: a tensor (n_samples, …), a tuple or
+            dict of input tensors, or a DataLoader (read once, at the start of fitting).
+        labels: probe class labels (n_samples,); optional for a loader whose batches carry them.
+        layers: ``"auto"``, ``"blocks"``, module names, modules or module types of the LightningModule.
         epochs: which epochs to capture: an iterable of epoch indices, a predicate, or ``None`` for
             ``log_spaced_epochs(trainer.max_epochs)``.
         path: where to save the run at the end of fitting (optional).
         **tracker_options: passed to :class:`~infoplane.Tracker` (``batch_size``, ``dtype``,
-            ``estimators``, ``store``, ``metadata``, …).
+            ``estimators``, ``store``, ``metadata``, ``forward_fn``, ``reduce``, ``mask``, …).
 
     Example:
         >>> callback = InfoPlaneCallback(x_probe, y_probe, path="run.pt")
@@ -51,7 +52,7 @@ class InfoPlaneCallback(Callback):  # type: ignore[misc]
     def __init__(
         self,
         inputs: Any,
-        labels: Any,
+        labels: Any = None,
         layers: LayerSpec = "auto",
         *,
         epochs: Iterable[int] | Callable[[int], bool] | None = None,

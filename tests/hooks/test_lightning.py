@@ -53,3 +53,22 @@ def test_callback_captures_each_logged_epoch_of_a_real_trainer(tmp_path: Path) -
     assert torch.allclose(run.activations["net.1"][-1], expected, atol=1e-6)
     assert "train_loss" in run.metrics and all(v == v for v in run.metrics["train_loss"])
     assert run.metadata["trainer"] == "lightning" and callback.run is not None
+
+
+def test_callback_takes_a_probe_loader_with_its_labels(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    x = torch.randn(64, 4)
+    y = (x[:, 0] > 0).long()
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=16)
+    module = TinyModule()
+    callback = InfoPlaneCallback(loader, epochs=[1], layers=[nn.Tanh, "output"])  # labels: each batch's last element
+    trainer = pl.Trainer(
+        max_epochs=2, callbacks=[callback], accelerator="cpu", logger=False, enable_checkpointing=False,
+        enable_progress_bar=False, enable_model_summary=False, default_root_dir=tmp_path,
+    )  # fmt: skip
+    trainer.fit(module, loader)
+    assert callback.run is not None and callback.run.epochs == [1]
+    assert torch.equal(callback.run.labels, y) and torch.equal(callback.run.inputs, x)
+    with torch.no_grad():
+        expected = torch.tanh(module.net[0](x))
+    assert torch.allclose(callback.run.activations["net.1"][-1], expected, atol=1e-6)
