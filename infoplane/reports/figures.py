@@ -344,7 +344,8 @@ def information_plane_figure(
     )  # fmt: skip
     max_epoch = int(stats["epoch"].max()) if len(stats) else 0
     colour_axis = _epoch_colour_axis(max_epoch)
-    colour_axis["colorbar"].update(len=rows * PANEL_HEIGHT / total, y=1.0, yanchor="top")
+    bar = dict(colour_axis["colorbar"])  # type: ignore[call-overload]
+    colour_axis["colorbar"] = {**bar, "len": rows * PANEL_HEIGHT / total, "y": 1.0, "yanchor": "top"}
     layers = _ordered(stats.sort_values("layer_index", kind="stable")["layer"])
     for k, layer in enumerate(layers):
         # Legend entries of their own: plotly.js cannot draw a legend symbol for markers coloured
@@ -391,7 +392,7 @@ def information_plane_figure(
         fig.add_trace(
             go.Scatter(
                 x=np.round(s["I_XT"].to_numpy(), 4), y=np.round(s["I_TY"].to_numpy(), 4), mode="lines+markers",
-                name=f"layer {layer}", legendgroup=layer, showlegend=False,
+                name=layer, legendgroup=layer, showlegend=False,
                 line=dict(color=colour, width=1, dash="dash" if probe == "test" else "solid"),
                 marker=dict(color=np.round(np.log10(epochs + 1), 4), coloraxis="coloraxis", size=7,
                             symbol=LAYER_SYMBOLS[k % len(LAYER_SYMBOLS)], line=dict(width=0.5, color="white")),

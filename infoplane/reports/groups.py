@@ -1,6 +1,7 @@
 """Which runs a report draws together: seeds of one setting, and the train / test probe sets of one model.
 
-**The group key.** Runs share a group when they differ only in their seed (and probe set):
+**The group key.** Runs share a group when they differ only in their seed (and probe set), and their
+seeds differ (a repeated or unknown seed leaves each run on its own):
 
 - runs whose metadata name a ``dataset`` or an ``activation`` (``infoplane train``, ``study``) group by
   :data:`GROUP_METADATA` — ``dataset``, ``activation``, ``widths``, ``optimizer`` and ``training``
@@ -80,12 +81,36 @@ def _label(members: Sequence[RunSummary]) -> str:
     return _strip_seed(name) if seeds > 1 else name
 
 
+def seed_of(summary: RunSummary) -> int | None:
+    """The run's seed: its metadata ``seed``, else ``training.seed``, else ``seed<N>`` in its name."""
+    if summary.seed is not None:
+        return summary.seed
+    training = summary.metadata.get("training")
+    seed = training.get("seed") if isinstance(training, Mapping) else None
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        return seed
+    found = re.search(r"seed[-_=]?(\d+)", summary.name, re.IGNORECASE)
+    return int(found.group(1)) if found else None
+
+
 def run_groups(summaries: Sequence[RunSummary]) -> dict[str, Membership]:
-    """Per run name, its :class:`Membership`: runs of one :func:`group_key` share a group label (the first
-    run's name without its seed and probe suffix; ``#2``… appended where two keys would share a label)."""
+    """Per run name, its :class:`Membership`: runs of one :func:`group_key` with distinct seeds
+    (:func:`seed_of`) share a group label (the first run's name without its seed and probe suffix; ``#2``…
+    appended where two keys would share a label). Runs of one key whose seeds repeat or are unknown (the
+    same run twice, say) are not seeds of one setting: each is a group of its own."""
     by_key: dict[str, list[RunSummary]] = {}
     for s in summaries:
         by_key.setdefault(group_key(s), []).append(s)
+    for key in list(by_key):
+        members = by_key[key]
+        per_probe: dict[str, list[int | None]] = {}
+        for m in members:
+            per_probe.setdefault(probe_of(m), []).append(seed_of(m))
+        if any(len(seeds) > 1 and (None in seeds or len(set(seeds)) < len(seeds)) for seeds in per_probe.values()):
+            # not seeds of one setting (a seed unknown or repeated: the same run twice): each on its own
+            del by_key[key]
+            for m in members:
+                by_key[f"{key}/run:{m.name}"] = [m]
     labels: dict[str, str] = {}
     used: dict[str, int] = {}
     for key, members in by_key.items():
@@ -100,4 +125,4 @@ def run_groups(summaries: Sequence[RunSummary]) -> dict[str, Membership]:
     return out
 
 
-__all__ = ["GROUP_METADATA", "PROBES", "Membership", "group_key", "probe_of", "run_groups"]
+__all__ = ["GROUP_METADATA", "PROBES", "Membership", "group_key", "probe_of", "run_groups", "seed_of"]

@@ -193,8 +193,9 @@ def _infinite_html(table: pd.DataFrame) -> str:
         return ""
     groups = infinite.groupby(["run", "estimator", "layer"], sort=False)["epoch"]
     items = "".join(
-        f"<li>run {html.escape(str(run))}, {html.escape(str(est))}, layer {html.escape(str(layer))}: epochs "
-        f"{html.escape(', '.join(str(int(e)) for e in epochs[:10]))}{' …' if len(epochs) > 10 else ''}</li>"
+        f"<li>run {html.escape(str(run))}, {html.escape(str(est))}, layer {html.escape(str(layer))}: after "
+        f"{html.escape(', '.join(str(epochs_trained(e)) for e in epochs[:10]))}{' …' if len(epochs) > 10 else ''} "
+        f"epochs trained</li>"
         for (run, est, layer), epochs in ((k, list(v)) for k, v in groups)
     )
     return (

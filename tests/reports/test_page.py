@@ -55,7 +55,7 @@ def test_an_infinite_estimate_is_named_not_turned_into_an_axis_of_null() -> None
     layout = layout_of(page, "information-plane")
     assert layout["xaxis"]["range"] == [0, pytest.approx(1.02 * 4.5)]  # the largest finite estimate
     assert layout["yaxis"]["range"] == [0, pytest.approx(1.05 * 1.0)]
-    assert "1 infinite estimates</b> are not drawn" in page and "layer 2: epochs 3" in page
+    assert "1 infinite estimates</b> are not drawn" in page and "layer 2: after 4 epochs trained" in page
     assert "null" not in json.dumps(layout["xaxis"]["range"])
 
 

@@ -158,7 +158,7 @@ def test_seeds_of_one_setting_are_one_panel_drawn_as_mean_and_sd() -> None:
         plane.layout.annotations[0].text == "szt12-tanh (mean of 3 seeds)"
         and plane.layout.meta["panels"] == 1
     )
-    (line,) = [tr for tr in plane.data if tr.name == "layer 2" and tr.x[0] is not None]
+    (line,) = [tr for tr in plane.data if tr.name == "2" and tr.mode == "lines+markers" and tr.x[0] is not None]
     i_xt = t[(t["layer"] == "2") & (t["epoch"] == 0)]["I_XT"]
     assert line.x[0] == pytest.approx(i_xt.mean()) and line.error_x.array[0] == pytest.approx(
         i_xt.std(), abs=1e-4
@@ -186,6 +186,10 @@ def test_the_group_key_is_the_metadata_without_the_seed_else_the_name_without_it
     # a group of one keeps its full name
     labels = [groups[n].group for n in ("mlp-seed0", "mlp_seed1", "mlp-seed2-wide", "cnn")]
     assert labels == ["mlp", "mlp", "mlp-seed2-wide", "cnn"] and group_key(user[2]) == "name:mlp-wide"
+    # the same seed twice (one run loaded from two files) is not two seeds: each run stays on its own
+    twice = [summary(n, metadata={"dataset": "szt12", "activation": "tanh", "seed": 3}) for n in ("run", "run-2")]
+    assert group_key(twice[0]) == group_key(twice[1])
+    assert [m.group for m in run_groups(twice).values()] == ["run", "run-2"]
     assert groups["mlp-seed0"].n_seeds == 2 and groups["cnn"].n_seeds == 1
 
 
