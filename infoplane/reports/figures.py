@@ -318,7 +318,7 @@ def information_plane_figure(
     metric_rows = 0 if not panel_metrics else (len(panel_metrics) if cols == 1 else 1)
     specs: list[list[dict | None]] = [[{} if r * cols + c < len(panels) else None for c in range(cols)] for r in range(rows)]
     titles = [_panel_label(s, g, int(n_of[(s, g)]), len(settings) > 1) for s, g in panels]
-    titles += [""] * (rows * cols - len(panels))
+    # (make_subplots gives titles to the cells that exist only: the grid's empty cells take none)
     metric_cells: dict[str, tuple[int, int]] = {}
     if metric_rows:
         names = list(panel_metrics)

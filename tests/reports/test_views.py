@@ -140,6 +140,11 @@ def test_six_runs_wrap_into_rows_of_at_most_three_panels() -> None:
         MAX_COLUMNS == 3 and grid_shape(6) == (2, 3) and grid_shape(1) == (1, 1) and grid_shape(4) == (2, 3)
     )
     assert (fig.layout.meta["rows"], fig.layout.meta["columns"]) == (2, 3)
+    # the metric panels beneath keep their titles, also when the grid's last row is not full
+    five = report_figures(t[t["run"] != "user-5"], [summary(n, metadata={}) for n in names[:5]])["information-plane"]
+    assert [a.text for a in five.layout.annotations][5:] == ["loss (at the slider's epoch)", "accuracy (at the slider's epoch)"]
+    loss_axis = five.layout.annotations[5]
+    assert loss_axis.x < 0.5  # above the loss panel, the left one
     # panels: six x axes for the planes, on two rows, each at least 300 px tall
     domains = sorted({fig.layout[f"yaxis{'' if i == 1 else i}"].domain for i in range(1, 7)})
     assert len(domains) == 2
