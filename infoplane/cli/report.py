@@ -31,7 +31,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
         "report",
         help="estimate the information plane of runs and write one HTML page",
         description="Estimate I(X;T) and I(T;Y) (bits) for every layer and logged epoch, and write a "
-        "self-contained HTML report (opens offline).",
+        "HTML report (self-contained by default: it opens offline).",
         epilog=EXAMPLES,
         formatter_class=Formatter,
     )
@@ -44,10 +44,10 @@ def register(sub: Any) -> argparse.ArgumentParser:
         help="estimators, by registry name (default: binning; a run saved with store='none' shows every "
         "online estimate it stored, with the parameters it was computed with)",
     )
-    p.add_argument("--n-bins", type=positive_int, default=None, help="binning: bins per unit (default 30)")
+    p.add_argument("--n-bins", type=positive_int, default=None, help="binning: bins per unit (default: 30)")
     add_hidden_alias(p, "--bins", "n_bins", type=positive_int)
     p.add_argument(
-        "--strategy", choices=["uniform", "adaptive"], default=None, help="binning: bin edges (default uniform)"
+        "--strategy", choices=["uniform", "adaptive"], default=None, help="binning: bin edges (default: uniform)"
     )
     p.add_argument(
         "--range",
