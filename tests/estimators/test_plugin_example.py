@@ -85,6 +85,9 @@ def test_the_plugin_is_labelled_and_its_study_settings_come_from_its_class(plugi
     assert cls.study_settings(None) == [{"ridge": 1e-6}]  # its own default, not the base's opt-in []
     assert cls.study_settings((-1.0, 1.0), ridge=[1e-3, 1e-5]) == [{"ridge": 1e-3}, {"ridge": 1e-5}]
     assert "linear dependence" in est.describe()
+    from infoplane.experiments import study
+
+    assert study.study_settings("gaussian", None, {}) == [{"ridge": 1e-6}]  # what `infoplane study` sweeps
     assert est.set_params(ridge=1e-3) is est and est.label == "gaussian ridge=0.001"
 
 
