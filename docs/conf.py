@@ -13,6 +13,8 @@ Three pieces of glue below, each small:
   that one entry by importing the name and looking the object up (``_resolve_alias``).
 - A dataclass field with a ``default_factory`` shows ``=<factory>`` in its signature, which the signature
   parser cannot read: the factory's value is shown instead (``_factory_defaults``).
+- Plain-text docstrings write absolute values as ``|p|``, which reST reads as a substitution: such bars
+  are escaped outside inline literals (``_escape_bars``).
 - Napoleon reads an attribute docstring that starts ``Some words: ...`` as "type: description"; such a
   prose "type" is put back into the sentence (``_prose_types_back``).
 """
@@ -178,7 +180,8 @@ def _prose_types_back(app: Any, what: str, name: str, obj: Any, options: Any, li
     if what not in ("attribute", "data", "property"):
         return
     for i, line in enumerate(lines):
-        if line.startswith(":type: ") and not _TYPE_LIKE.match(line[7:].strip()):
+        value = line[7:].strip()
+        if line.startswith(":type: ") and (value in ("True", "False", "None") or not _TYPE_LIKE.match(value)):
             prose = line[7:].strip()
             del lines[i]
             first = next((j for j, text in enumerate(lines) if text.strip()), None)
@@ -206,7 +209,20 @@ def _factory_defaults(
     return signature.replace("<factory>", "..."), return_annotation
 
 
+_LITERAL = re.compile(r"(``.+?``)")
+_BARS = re.compile(r"(?<![\\|\w])\|([^|\s`]|[^|\s`][^|`]*?[^|\s`\\])\|(?![\w|])")
+
+
+def _escape_bars(app: Any, what: str, name: str, obj: Any, options: Any, lines: list[str]) -> None:
+    """``max |p| in [0.5, 1)`` → ``max \\|p\\| in [0.5, 1)``: an absolute value, not a substitution."""
+    for i, line in enumerate(lines):
+        if "|" in line and not line.lstrip().startswith(("|", "+")):  # leave reST tables and line blocks
+            parts = _LITERAL.split(line)
+            lines[i] = "".join(part if j % 2 else _BARS.sub(r"\\|\1\\|", part) for j, part in enumerate(parts))
+
+
 def setup(app: Any) -> dict[str, Any]:
+    app.connect("autodoc-process-docstring", _escape_bars, priority=400)  # before napoleon
     app.connect("autodoc-process-signature", _factory_defaults)
     app.connect("source-read", _api_source)
     app.connect("missing-reference", _resolve_alias)

@@ -89,6 +89,9 @@ def test_the_plugin_is_labelled_and_its_study_settings_come_from_its_class(plugi
 
     assert study.study_settings("gaussian", None, {}) == [{"ridge": 1e-6}]  # what `infoplane study` sweeps
     assert est.set_params(ridge=1e-3) is est and est.label == "gaussian ridge=0.001"
+    sklearn_base = pytest.importorskip("sklearn.base")
+    copy = sklearn_base.clone(est)
+    assert copy is not est and type(copy) is cls and copy.get_params() == {"ridge": 1e-3}
 
 
 def test_parameters_are_checked_by_infoplane_from_the_declared_constraints(plugin_registry: None) -> None:
