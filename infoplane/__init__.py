@@ -2,7 +2,7 @@
 
 Capture activations with :class:`Tracker`, save and load them as a :class:`Run`, estimate
 I(X;T) and I(T;Y) in bits with :func:`estimate` and the :mod:`infoplane.estimators` registry, and
-write an HTML report with :func:`infoplane.reports.build_report` (what ``infoplane report`` does).
+write an HTML report with :func:`infoplane.pipeline.build_report` (what ``infoplane report`` does).
 """
 
 from infoplane import estimators
