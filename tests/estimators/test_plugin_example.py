@@ -62,44 +62,44 @@ def test_the_installed_distribution_declares_the_entry_point(installed_plugin: P
     (info,) = installed_plugin.glob(f"{PACKAGE}-*.dist-info")
     entry_points = (info / "entry_points.txt").read_text()
     assert "[infoplane.estimators]" in entry_points
-    assert "gaussian = infoplane_example_plugin:Gaussian" in entry_points
+    assert "example_gaussian = infoplane_example_plugin:Gaussian" in entry_points
 
 
 def test_get_finds_the_plugin_through_the_entry_point_group(
     plugin_registry: None, installed_plugin: Path
 ) -> None:
-    assert "gaussian" not in base._REGISTRY  # not registered by anything but the entry point
-    assert "gaussian" in estimators.available() and "binning" in estimators.available()
-    est = estimators.get("gaussian", ridge=1e-4)
+    assert "example_gaussian" not in base._REGISTRY  # not registered by anything but the entry point
+    assert "example_gaussian" in estimators.available() and "binning" in estimators.available()
+    est = estimators.get("example_gaussian", ridge=1e-4)
     assert type(est).__module__ == f"{PACKAGE}.gaussian"
     assert Path(sys.modules[PACKAGE].__file__).is_relative_to(installed_plugin)  # the installed copy
-    assert est.name == "gaussian" and est.get_params() == {"ridge": 1e-4}
+    assert est.name == "example_gaussian" and est.get_params() == {"ridge": 1e-4}
 
 
 def test_the_plugin_is_labelled_and_its_study_settings_come_from_its_class(plugin_registry: None) -> None:
-    est = estimators.get("gaussian")
+    est = estimators.get("example_gaussian")
     cls = type(est)
-    assert est.label == "gaussian ridge=1e-06"
-    assert cls.label_for({"ridge": 1e-3}) == "gaussian ridge=0.001"
+    assert est.label == "example_gaussian ridge=1e-06"
+    assert cls.label_for({"ridge": 1e-3}) == "example_gaussian ridge=0.001"
     assert cls.label_for({}) == est.label  # missing keys take the defaults
     assert cls.study_settings(None) == [{"ridge": 1e-6}]  # its own default, not the base's opt-in []
     assert cls.study_settings((-1.0, 1.0), ridge=[1e-3, 1e-5]) == [{"ridge": 1e-3}, {"ridge": 1e-5}]
     assert "linear dependence" in est.describe()
     from infoplane.experiments import study
 
-    assert study.study_settings("gaussian", None, {}) == [{"ridge": 1e-6}]  # what `infoplane study` sweeps
-    assert est.set_params(ridge=1e-3) is est and est.label == "gaussian ridge=0.001"
+    assert study.study_settings("example_gaussian", None, {}) == [{"ridge": 1e-6}]  # what `infoplane study` sweeps
+    assert est.set_params(ridge=1e-3) is est and est.label == "example_gaussian ridge=0.001"
     sklearn_base = pytest.importorskip("sklearn.base")
     copy = sklearn_base.clone(est)
     assert copy is not est and type(copy) is cls and copy.get_params() == {"ridge": 1e-3}
 
 
 def test_parameters_are_checked_by_infoplane_from_the_declared_constraints(plugin_registry: None) -> None:
-    with pytest.raises(ValueError, match=r"gaussian: parameter ridge=0 must be a finite number in \(0, 1\]"):
-        estimators.get("gaussian", ridge=0)
+    with pytest.raises(ValueError, match=r"example_gaussian: parameter ridge=0 must be a finite number in \(0, 1\]"):
+        estimators.get("example_gaussian", ridge=0)
     with pytest.raises(ValueError, match="has no parameters"):
-        estimators.get("gaussian", n_bins=30)
-    est = estimators.get("gaussian")
+        estimators.get("example_gaussian", n_bins=30)
+    est = estimators.get("example_gaussian")
     with pytest.raises(ValueError, match="ridge"):
         est.set_params(ridge=float("nan"))
     assert est.ridge == 1e-6  # an invalid value changes nothing
@@ -119,7 +119,7 @@ def data(rng: np.random.Generator) -> dict[str, np.ndarray]:
 
 
 def test_contract_bits_and_independence(plugin_registry: None, data: dict[str, np.ndarray]) -> None:
-    est = estimators.get("gaussian")
+    est = estimators.get("example_gaussian")
     i_xt, i_ty = est.information_plane(data["x"], data["clusters"], data["y"])
     assert isinstance(i_xt, float) and isinstance(i_ty, float)
     assert i_ty == pytest.approx(2.0, abs=0.02)  # 2 bits, not ln 4 = 1.386 nats
@@ -129,7 +129,7 @@ def test_contract_bits_and_independence(plugin_registry: None, data: dict[str, n
 
 
 def test_contract_known_value_symmetry_and_scale(plugin_registry: None, rng: np.random.Generator) -> None:
-    est = estimators.get("gaussian")
+    est = estimators.get("example_gaussian")
     a = rng.normal(size=(20000, 1))
     b = a + 0.5 * rng.normal(size=(20000, 1))
     truth = -0.5 * np.log2(1 - 1 / 1.25)  # ρ² = 1/(1 + 0.25): 1.161 bits
@@ -157,7 +157,7 @@ def test_contract_bad_input_is_a_value_error(
     else:
         y = y + 0.5
     with pytest.raises(ValueError):
-        estimators.get("gaussian").information_plane(x, t, y)
+        estimators.get("example_gaussian").information_plane(x, t, y)
 
 
 def test_infoplane_estimate_uses_the_plugin_by_name(plugin_registry: None) -> None:
@@ -173,9 +173,9 @@ def test_infoplane_estimate_uses_the_plugin_by_name(plugin_registry: None) -> No
     with infoplane.Tracker(model, x, y) as tracker:
         tracker.capture(0)
         run = tracker.to_run(name="plugin")
-    table = infoplane.estimate(run, ["gaussian"])
-    assert set(table["estimator"]) == {"gaussian"}
+    table = infoplane.estimate(run, ["example_gaussian"])
+    assert set(table["estimator"]) == {"example_gaussian"}
     assert len(table) == table["layer"].nunique() >= 2 and (table["I_XT"] >= 0).all()
     assert (table["I_TY"] <= 1.0 + 1e-9).all()  # H(Y) = 1 bit
     if "setting" in table.columns:
-        assert set(table["setting"]) == {"gaussian ridge=1e-06"}
+        assert set(table["setting"]) == {"example_gaussian ridge=1e-06"}

@@ -1,4 +1,4 @@
-"""An example infoplane estimator plugin: ``gaussian``, the Gaussian mutual information in bits.
+"""An example infoplane estimator plugin: ``example_gaussian``, the Gaussian mutual information in bits.
 
 infoplane finds :class:`Gaussian` through the ``infoplane.estimators`` entry point declared in this
 package's ``pyproject.toml``; nothing here registers it by import.

@@ -1,4 +1,4 @@
-"""The ``gaussian`` estimator: mutual information of the Gaussian with the samples' covariance, in bits.
+"""The ``example_gaussian`` estimator: mutual information of the Gaussian with the samples' covariance, in bits.
 
 For two continuous sides A (N, d_a) and B (N, d_b), with C the correlation matrices (ridge added to the
 diagonal)::
@@ -90,9 +90,9 @@ class Gaussian(Estimator):
 
     @classmethod
     def label_for(cls, params: dict[str, Any]) -> str:
-        """``gaussian ridge=1e-06``: the ridge is always shown (it caps the largest value)."""
+        """``example_gaussian ridge=1e-06``: the ridge is always shown (it caps the largest value)."""
         p = {**cls.default_params(), **params}
-        return f"{cls.name or 'gaussian'} ridge={float(p['ridge']):g}"
+        return f"{cls.name or 'example_gaussian'} ridge={float(p['ridge']):g}"
 
     @classmethod
     def study_settings(cls, bounds: tuple[float, float] | None, **overrides: Any) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""The plugin's own tests: infoplane's estimator contract, run on ``gaussian`` as installed.
+"""The plugin's own tests: infoplane's estimator contract, run on ``example_gaussian`` as installed.
 
 Run after ``pip install -e examples/plugin``: ``python -m pytest examples/plugin/tests``. Copy this file
 into your plugin and change ``NAME``; every check goes through infoplane's registry, as users will.
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from infoplane import estimators
 
-NAME = "gaussian"
+NAME = "example_gaussian"
 
 
 @pytest.fixture
