@@ -8,8 +8,8 @@ write an HTML report with :func:`infoplane.pipeline.build_report` (what ``infopl
 from infoplane import estimators
 from infoplane._version import __version__
 from infoplane.analysis.mi_table import estimate
-from infoplane.hooks import Tracker, log_spaced_epochs
 from infoplane.echo_noise import EchoNoise
+from infoplane.hooks import Tracker, log_spaced_epochs
 from infoplane.run import Run, RunFileError, load_run
 
 __all__ = ["EchoNoise", "Run", "RunFileError", "Tracker", "__version__", "estimate", "estimators", "load_run", "log_spaced_epochs"]

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from infoplane import bench
+from infoplane.groundtruth import runner as bench
 from infoplane.cli import main
 from infoplane.estimators import Estimator, base, register
 
