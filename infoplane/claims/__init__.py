@@ -11,10 +11,9 @@ from infoplane.claims.base import (
     VERDICTS,
     ClaimResult,
     ClaimsConfig,
-    default_ids,
     register_claim,
-    run_claims,
 )
+from infoplane.claims.runner import default_ids, run_claims
 
 __all__ = [
     "ACTIVATIONS", "CLAIMS", "ROW_COLUMNS", "VERDICTS", "ClaimResult", "ClaimsConfig", "default_ids", "register_claim",

@@ -93,12 +93,12 @@ def two_phases(config: ClaimsConfig, progress: bool | None = None) -> ClaimResul
          "delta_high", "noise_floor", "compresses", "fit_rise_mean", "fits"]
     ]  # fmt: skip
     notes = [
-        f"Trained: {', '.join(config.activations)} × {config.seeds} seeds × {config.epochs} epochs (Adam, lr "
-        f"{config.lr:g}, minibatches of {config.batch_size}, 80 % of the 4096 inputs).",
-        "A layer compresses when the lower end of the bootstrap interval of Δ over seeds clears 0.05 bits and the "
-        "noise floor (the Δ flat curves with the runs' own correlated noise give): analysis.compression.",
-        "Shwartz-Ziv & Tishby claim the deep layers of a saturating network compress after a fitting phase; "
-        "Saxe et al. that single-sided (ReLU) and linear networks do not.",
+        (f"Trained: {', '.join(config.activations)} × {config.seeds} seeds × {config.epochs} epochs (Adam, lr "
+        f"{config.lr:g}, minibatches of {config.batch_size}, 80 % of the 4096 inputs)."),
+        ("A layer compresses when the lower end of the bootstrap interval of Δ over seeds clears 0.05 bits and the "
+        "noise floor (the Δ flat curves with the runs' own correlated noise give): analysis.compression."),
+        ("Shwartz-Ziv & Tishby claim the deep layers of a saturating network compress after a fitting phase; "
+        "Saxe et al. that single-sided (ReLU) and linear networks do not."),
     ]
     return ClaimResult(
         rows=pd.DataFrame(rows), evidence={"verdicts": shown.reset_index(drop=True), "trajectories": _trajectories(mi, head)}, notes=notes
@@ -235,15 +235,15 @@ def sgd_diffusion(config: ClaimsConfig, progress: bool | None = None) -> ClaimRe
          "compresses_full"]
     ]  # fmt: skip
     notes = [
-        "Full-batch: one gradient step per epoch on the whole training split (Adam, same learning rate and epochs), "
+        ("Full-batch: one gradient step per epoch on the whole training split (Adam, same learning rate and epochs), "
         f"so {-(-round(MAIN_FRACTION * 4096) // config.batch_size)}× fewer steps than minibatch training: a layer "
-        "that does not compress full-batch may simply have trained less.",
-        "Gradient phases (SZT): per layer and logged epoch, ‖ḡ‖_F of the mean weight gradient over the epoch's "
+        "that does not compress full-batch may simply have trained less."),
+        ("Gradient phases (SZT): per layer and logged epoch, ‖ḡ‖_F of the mean weight gradient over the epoch's "
         "minibatches and ‖s‖_F of their elementwise standard deviation; SNR = ‖ḡ‖/‖s‖. The transition epoch is the "
         f"first logged epoch from which the SNR stays below 1 for {stats.PERSIST} consecutive logged epochs "
         "(none: the run stays in the drift phase). SZT place compression in the diffusion phase, so the "
         "transition should come at or before the I(X;T) peak; 'at peak' means within a factor of 2 in epochs. "
-        "A layer whose I(X;T) never falls has its peak at its last epochs.",
+        "A layer whose I(X;T) never falls has its peak at its last epochs."),
     ]
     return ClaimResult(
         rows=pd.DataFrame(rows),
@@ -320,12 +320,12 @@ def generalisation(config: ClaimsConfig, progress: bool | None = None) -> ClaimR
                 }
             )  # fmt: skip
     notes = [
-        f"Runs: {', '.join(config.generalisation_activations)} × {config.seeds} seeds × training fractions "
-        f"{', '.join(f'{f:.0%}' for f in config.fractions)} of the 4096 inputs; gap at the last logged epoch.",
-        "If compression caused generalisation, layers that compress more would generalise better: a negative ρ. "
+        (f"Runs: {', '.join(config.generalisation_activations)} × {config.seeds} seeds × training fractions "
+        f"{', '.join(f'{f:.0%}' for f in config.fractions)} of the 4096 inputs; gap at the last logged epoch."),
+        ("If compression caused generalisation, layers that compress more would generalise better: a negative ρ. "
         "'no evidence' (the interval covers 0) is no evidence that compression causes generalisation; a "
         "correlation, either way, would not show causation (the split size moves both), hence the check within "
-        "fractions.",
+        "fractions."),
     ]
     return ClaimResult(rows=pd.DataFrame(rows), evidence={"runs": runs.reset_index(drop=True)}, notes=notes)
 
@@ -378,10 +378,10 @@ def ib_bound(config: ClaimsConfig, progress: bool | None = None) -> ClaimResult:
             }
         )  # fmt: skip
     notes = [
-        f"The 12-bit labels are a function of the inputs, so the IB bound is I(T;Y) ≤ min(I(X;T), H(Y)) with "
+        (f"The 12-bit labels are a function of the inputs, so the IB bound is I(T;Y) ≤ min(I(X;T), H(Y)) with "
         f"H(Y) = {h_y:.4f} bits (Kolchinsky, Tracey & Van Kuyk 2019); the distance is the vertical gap below it at "
         "the last logged epoch. Plug-in binning of a deterministic layer can never cross the bound; KDE's "
-        "upper bounds can.",
+        "upper bounds can."),
     ]
     return ClaimResult(
         rows=pd.DataFrame(rows),

@@ -179,6 +179,15 @@ def finite(values: pd.Series) -> np.ndarray:
 
 
 __all__ = [
-    "BOUNDS", "Condition", "MAIN_FRACTION", "Trained", "clear_cache", "headline", "metrics_of", "mi_of", "settings",
-    "train_conditions", "training_seconds",
+    "BOUNDS",
+    "MAIN_FRACTION",
+    "Condition",
+    "Trained",
+    "clear_cache",
+    "headline",
+    "metrics_of",
+    "mi_of",
+    "settings",
+    "train_conditions",
+    "training_seconds",
 ]  # fmt: skip

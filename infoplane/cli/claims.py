@@ -32,7 +32,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=positive_int, default=None, help="seeds per condition (default 10)")
     p.add_argument("--epochs", type=positive_int, default=None, help="training epochs (default 4000)")
     p.add_argument("--workers", type=positive_int, default=min(2, os.cpu_count() or 1), help="parallel processes")
-    p.add_argument("--quick", action="store_true", help="a tiny run (≤ 3 seeds, ≤ 120 epochs) to try the command")
+    p.add_argument("--quick", action="store_true", help="a tiny run (≤ 2 seeds, ≤ 30 epochs, tanh) to try the command")
     p.add_argument("--data-dir", default=None, help="folder of the MNIST IDX files (claim mnist)")
     p.add_argument("-o", "--output", default="claims", help="output folder")
     add_force(p)
@@ -50,7 +50,7 @@ def outputs(folder: Path) -> dict[str, tuple[Path, str]]:
 def run(args: argparse.Namespace) -> int:
     from infoplane.claims import ClaimsConfig
     from infoplane.claims.output import write_claims
-    from infoplane.claims.base import run_claims
+    from infoplane.claims.runner import run_claims
     from infoplane.outputs import check_output
 
     folder = Path(args.output)
