@@ -313,8 +313,8 @@ def generalisation(config: ClaimsConfig, progress: bool | None = None) -> ClaimR
             rows.append(
                 {
                     "claim": "generalisation", "source": SZT,
-                    "setting": f"{activation}, layer {layer}, {len(part)} runs",
-                    "statistic": f"Spearman ρ(Δ, {words}) over seeds × fractions ({head})",
+                    "setting": f"{activation}, layer {layer}, {column.split('_')[1]} gap",
+                    "statistic": f"Spearman ρ(Δ, {words}) over {len(part)} runs, seeds × fractions ({head})",
                     "value": rho, "low": low, "high": high, "verdict": verdict,
                     "holds_under": stats.holds_under(verdict, {"within fractions": stats.correlation_verdict(wlow, whigh)}),
                 }
