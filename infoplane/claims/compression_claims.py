@@ -240,7 +240,8 @@ def sgd_diffusion(config: ClaimsConfig, progress: bool | None = None) -> ClaimRe
         "that does not compress full-batch may simply have trained less."),
         ("Gradient phases (SZT): per layer and logged epoch, ‖ḡ‖_F of the mean weight gradient over the epoch's "
         "minibatches and ‖s‖_F of their elementwise standard deviation; SNR = ‖ḡ‖/‖s‖. The transition epoch is the "
-        f"first logged epoch from which the SNR stays below 1 for {stats.PERSIST} consecutive logged epochs "
+        "first logged epoch after the SNR's maximum (at initialisation the SNR can start near or below 1, before "
+        f"the drift phase) from which it stays below 1 for {stats.PERSIST} consecutive logged epochs "
         "(none: the run stays in the drift phase). SZT place compression in the diffusion phase, so the "
         "transition should come at or before the I(X;T) peak; 'at peak' means within a factor of 2 in epochs. "
         "A layer whose I(X;T) never falls has its peak at its last epochs."),

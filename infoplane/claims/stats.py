@@ -31,10 +31,15 @@ def gradient_snr(mean_norm: np.ndarray, std_norm: np.ndarray) -> np.ndarray:
 
 
 def transition_epoch(epochs: np.ndarray, snr: np.ndarray, persist: int = PERSIST) -> float:
-    """The drift → diffusion transition: the first logged epoch from which the SNR stays below 1 for
-    ``persist`` consecutive logged epochs (the last ``persist`` − 1 epochs of the series may end it early:
-    a run that ends below 1 for fewer epochs than ``persist`` still counts from its first one). NaN when the
-    SNR never falls below 1 so (the run never leaves the drift phase, or has no minibatch noise).
+    """The drift → diffusion transition: the first logged epoch after the SNR's maximum (the height of the
+    drift phase) from which the SNR stays below 1 for ``persist`` consecutive logged epochs (the end of the
+    series may cut that short: a run that ends below 1 for fewer epochs than ``persist`` still counts from
+    its first one). NaN when the SNR never falls below 1 so (the run never leaves the drift phase, or has no
+    minibatch noise).
+
+    Starting from the maximum matters: at initialisation the network is near chance and the SNR of the
+    12-bit networks is often near or below 1 for the first few epochs, before the drift phase; that early
+    dip is not the diffusion phase SZT describe.
 
     Args:
         epochs: logged epochs, increasing.
@@ -45,9 +50,14 @@ def transition_epoch(epochs: np.ndarray, snr: np.ndarray, persist: int = PERSIST
         The epoch (a float, NaN for none).
     """
     epochs = np.asarray(epochs)
-    below = np.asarray(snr, dtype=np.float64) < 1.0
+    values = np.asarray(snr, dtype=np.float64)
+    below = values < 1.0
     n = below.size
-    for i in np.flatnonzero(below):
+    finite = np.where(np.isfinite(values), values, -np.inf)
+    if n == 0 or not np.isfinite(finite).any():
+        return float("nan")
+    start = int(np.argmax(finite))
+    for i in np.flatnonzero(below[start:]) + start:
         stop = min(i + persist, n)
         if below[i:stop].all():
             return float(epochs[i])

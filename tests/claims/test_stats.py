@@ -28,6 +28,9 @@ def test_transition_epoch_is_the_first_epoch_from_which_the_snr_stays_below_one(
     assert stats.transition_epoch(epochs, snr) == 15.0
     assert stats.transition_epoch(epochs, snr, persist=1) == 3.0
     assert math.isnan(stats.transition_epoch(epochs, np.full(8, 2.0)))
+    # a low SNR at initialisation, before the drift phase's maximum, is not the transition
+    early = np.array([0.4, 0.5, 0.6, 3.0, 9.0, 2.0, 0.7, 0.5])
+    assert stats.transition_epoch(epochs, early) == 63.0
     # a run that falls below 1 at its last epoch only: counted from there (the series ends)
     assert stats.transition_epoch(epochs, np.r_[np.full(7, 2.0), 0.5]) == 127.0
 
