@@ -39,7 +39,9 @@ def _fractions(config: ClaimsConfig) -> list[Condition]:
 
 def _verdicts(mi: pd.DataFrame, config: ClaimsConfig) -> pd.DataFrame:
     """``analysis.compression`` per activation, layer and setting, with the claims' ``setting`` labels."""
-    labels = mi.drop_duplicates(["activation", "estimator", "params"]).set_index(["activation", "estimator", "params"])["setting"]
+    labels = mi.drop_duplicates(["activation", "estimator", "params"]).set_index(
+        ["activation", "estimator", "params"]
+    )["setting"]
     result = compression(mi, threshold=config.threshold, group=("activation",))
     keys = pd.MultiIndex.from_frame(result[["activation", "estimator", "params"]])
     return result.assign(setting=labels.reindex(keys).to_numpy())
@@ -52,20 +54,28 @@ def _word(compresses: bool, n_seeds: int) -> str:
 
 
 def _order(frame: pd.DataFrame, config: ClaimsConfig, column: str = "activation") -> pd.DataFrame:
-    rank = {a: i for i, a in enumerate(dict.fromkeys([*config.activations, *config.generalisation_activations]))}
-    return frame.sort_values([column, "layer_index"], key=lambda c: c.map(rank) if c.name == column else c, kind="stable")
+    rank = {
+        a: i for i, a in enumerate(dict.fromkeys([*config.activations, *config.generalisation_activations]))
+    }
+    return frame.sort_values(
+        [column, "layer_index"], key=lambda c: c.map(rank) if c.name == column else c, kind="stable"
+    )
 
 
 def _trajectories(mi: pd.DataFrame, setting: str) -> pd.DataFrame:
     part = mi[mi["setting"] == setting]
     keys = ["activation", "layer", "layer_index", "epoch"]
-    return part.groupby(keys, as_index=False).agg(I_XT=("I_XT", "mean"), I_TY=("I_TY", "mean"), I_XT_sd=("I_XT", "std"))
+    return part.groupby(keys, as_index=False).agg(
+        I_XT=("I_XT", "mean"), I_TY=("I_TY", "mean"), I_XT_sd=("I_XT", "std")
+    )
 
 
 # ---- claim 1 -------------------------------------------------------------------------------------------
 
 
-@register_claim("two-phases", "Two phases, and compression in the deep layers", f"{SZT}; disputed by {SAXE}", needs=_main)
+@register_claim(
+    "two-phases", "Two phases, and compression in the deep layers", f"{SZT}; disputed by {SAXE}", needs=_main
+)
 def two_phases(config: ClaimsConfig, progress: bool | None = None) -> ClaimResult:
     """Per activation and layer: Δ = peak − final I(X;T) (bits, mean over seeds, bootstrap 95 % interval) and
     the calibrated verdict of :func:`infoplane.analysis.compression` under the headline binning; holds_under
@@ -77,7 +87,10 @@ def two_phases(config: ClaimsConfig, progress: bool | None = None) -> ClaimResul
     head = headline(config)
     rows = []
     for (activation, layer), part in verdicts.groupby(["activation", "layer"], sort=False):
-        by_setting = {s: _word(bool(r["compresses"]), int(r["n_seeds"])) for s, r in part.set_index("setting").iterrows()}
+        by_setting = {
+            s: _word(bool(r["compresses"]), int(r["n_seeds"]))
+            for s, r in part.set_index("setting").iterrows()
+        }
         row = part[part["setting"] == head].iloc[0]
         verdict = by_setting.pop(head)
         rows.append(
@@ -93,15 +106,23 @@ def two_phases(config: ClaimsConfig, progress: bool | None = None) -> ClaimResul
          "delta_high", "noise_floor", "compresses", "fit_rise_mean", "fits"]
     ]  # fmt: skip
     notes = [
-        (f"Trained: {', '.join(config.activations)} × {config.seeds} seeds × {config.epochs} epochs (Adam, lr "
-        f"{config.lr:g}, minibatches of {config.batch_size}, 80 % of the 4096 inputs)."),
-        ("A layer compresses when the lower end of the bootstrap interval of Δ over seeds clears 0.05 bits and the "
-        "noise floor (the Δ flat curves with the runs' own correlated noise give): analysis.compression."),
-        ("Shwartz-Ziv & Tishby claim the deep layers of a saturating network compress after a fitting phase; "
-        "Saxe et al. that single-sided (ReLU) and linear networks do not."),
+        (
+            f"Trained: {', '.join(config.activations)} × {config.seeds} seeds × {config.epochs} epochs (Adam, lr "
+            f"{config.lr:g}, minibatches of {config.batch_size}, 80 % of the 4096 inputs)."
+        ),
+        (
+            "A layer compresses when the lower end of the bootstrap interval of Δ over seeds clears 0.05 bits and the "
+            "noise floor (the Δ flat curves with the runs' own correlated noise give): analysis.compression."
+        ),
+        (
+            "Shwartz-Ziv & Tishby claim the deep layers of a saturating network compress after a fitting phase; "
+            "Saxe et al. that single-sided (ReLU) and linear networks do not."
+        ),
     ]
     return ClaimResult(
-        rows=pd.DataFrame(rows), evidence={"verdicts": shown.reset_index(drop=True), "trajectories": _trajectories(mi, head)}, notes=notes
+        rows=pd.DataFrame(rows),
+        evidence={"verdicts": shown.reset_index(drop=True), "trajectories": _trajectories(mi, head)},
+        notes=notes,
     )
 
 
@@ -134,8 +155,10 @@ def _snr_tables(metrics: pd.DataFrame) -> pd.DataFrame:
                 }
             )
         )  # fmt: skip
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["activation", "seed", "epoch", "layer", "grad_mean", "grad_std", "snr"]
+    return (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["activation", "seed", "epoch", "layer", "grad_mean", "grad_std", "snr"])
     )
 
 
@@ -197,21 +220,32 @@ def sgd_diffusion(config: ClaimsConfig, progress: bool | None = None) -> ClaimRe
                            "transition_epoch": transition, "peak_epoch": peak})  # fmt: skip
     timing_frame = pd.DataFrame(timing)
     if len(timing_frame):
-        labels = mi_of(mains).drop_duplicates(["activation", "params"]).set_index(["activation", "params"])["setting"]
+        labels = (
+            mi_of(mains)
+            .drop_duplicates(["activation", "params"])
+            .set_index(["activation", "params"])["setting"]
+        )
         keys = pd.MultiIndex.from_frame(timing_frame[["activation", "params"]])
         timing_frame = timing_frame.assign(setting=labels.reindex(keys).to_numpy()).drop(columns="params")
         # +1: epochs are 0-based; a peak at epoch 0 is one pass
-        timing_frame["log_ratio"] = np.log10((timing_frame["transition_epoch"] + 1) / (timing_frame["peak_epoch"] + 1))
+        timing_frame["log_ratio"] = np.log10(
+            (timing_frame["transition_epoch"] + 1) / (timing_frame["peak_epoch"] + 1)
+        )
         layer_index = mi_of(mains).drop_duplicates(["layer"]).set_index("layer")["layer_index"]
         timing_frame["layer_index"] = timing_frame["layer"].map(layer_index)
         timing_frame = _order(timing_frame, config)
         for (activation, layer), part in timing_frame.groupby(["activation", "layer"], sort=False):
-            words = {}
+            found: dict[str, tuple[str, np.ndarray, float, float]] = {}
             for setting, sub in part.groupby("setting", sort=False):
                 values = sub["log_ratio"].to_numpy(dtype=np.float64)
                 low, high = bootstrap_mean_interval(values)
-                words[setting] = (stats.timing_verdict(low, high, int(np.isfinite(values).sum()), len(values)), values, low, high)
-            verdict, values, low, high = words.pop(head)
+                found[setting] = (
+                    stats.timing_verdict(low, high, int(np.isfinite(values).sum()), len(values)),
+                    values,
+                    low,
+                    high,
+                )
+            verdict, values, low, high = found.pop(head)
             finite = values[np.isfinite(values)]
             transitions = part[part["setting"] == head]["transition_epoch"]
             rows.append(
@@ -220,7 +254,7 @@ def sgd_diffusion(config: ClaimsConfig, progress: bool | None = None) -> ClaimRe
                     "statistic": f"log10(transition / I(X;T) peak epoch) ({head}); median transition epoch "
                     f"{transitions.median():.0f}, {int(transitions.notna().sum())}/{len(transitions)} seeds with one",
                     "value": float(finite.mean()) if finite.size else float("nan"), "low": low, "high": high,
-                    "verdict": verdict, "holds_under": stats.holds_under(verdict, {s: w[0] for s, w in words.items()}),
+                    "verdict": verdict, "holds_under": stats.holds_under(verdict, {s: w[0] for s, w in found.items()}),
                 }
             )  # fmt: skip
     snr_summary = (
@@ -235,16 +269,20 @@ def sgd_diffusion(config: ClaimsConfig, progress: bool | None = None) -> ClaimRe
          "compresses_full"]
     ]  # fmt: skip
     notes = [
-        ("Full-batch: one gradient step per epoch on the whole training split (Adam, same learning rate and epochs), "
-        f"so {-(-round(MAIN_FRACTION * 4096) // config.batch_size)}× fewer steps than minibatch training: a layer "
-        "that does not compress full-batch may simply have trained less."),
-        ("Gradient phases (SZT): per layer and logged epoch, ‖ḡ‖_F of the mean weight gradient over the epoch's "
-        "minibatches and ‖s‖_F of their elementwise standard deviation; SNR = ‖ḡ‖/‖s‖. The transition epoch is the "
-        "first logged epoch after the SNR's maximum (at initialisation the SNR can start near or below 1, before "
-        f"the drift phase) from which it stays below 1 for {stats.PERSIST} consecutive logged epochs "
-        "(none: the run stays in the drift phase). SZT place compression in the diffusion phase, so the "
-        "transition should come at or before the I(X;T) peak; 'at peak' means within a factor of 2 in epochs. "
-        "A layer whose I(X;T) never falls has its peak at its last epochs."),
+        (
+            "Full-batch: one gradient step per epoch on the whole training split (Adam, same learning rate and epochs), "
+            f"so {-(-round(MAIN_FRACTION * 4096) // config.batch_size)}× fewer steps than minibatch training: a layer "
+            "that does not compress full-batch may simply have trained less."
+        ),
+        (
+            "Gradient phases (SZT): per layer and logged epoch, ‖ḡ‖_F of the mean weight gradient over the epoch's "
+            "minibatches and ‖s‖_F of their elementwise standard deviation; SNR = ‖ḡ‖/‖s‖. The transition epoch is the "
+            "first logged epoch after the SNR's maximum (at initialisation the SNR can start near or below 1, before "
+            f"the drift phase) from which it stays below 1 for {stats.PERSIST} consecutive logged epochs "
+            "(none: the run stays in the drift phase). SZT place compression in the diffusion phase, so the "
+            "transition should come at or before the I(X;T) peak; 'at peak' means within a factor of 2 in epochs. "
+            "A layer whose I(X;T) never falls has its peak at its last epochs."
+        ),
     ]
     return ClaimResult(
         rows=pd.DataFrame(rows),
@@ -321,12 +359,16 @@ def generalisation(config: ClaimsConfig, progress: bool | None = None) -> ClaimR
                 }
             )  # fmt: skip
     notes = [
-        (f"Runs: {', '.join(config.generalisation_activations)} × {config.seeds} seeds × training fractions "
-        f"{', '.join(f'{f:.0%}' for f in config.fractions)} of the 4096 inputs; gap at the last logged epoch."),
-        ("If compression caused generalisation, layers that compress more would generalise better: a negative ρ. "
-        "'no evidence' (the interval covers 0) is no evidence that compression causes generalisation; a "
-        "correlation, either way, would not show causation (the split size moves both), hence the check within "
-        "fractions."),
+        (
+            f"Runs: {', '.join(config.generalisation_activations)} × {config.seeds} seeds × training fractions "
+            f"{', '.join(f'{f:.0%}' for f in config.fractions)} of the 4096 inputs; gap at the last logged epoch."
+        ),
+        (
+            "If compression caused generalisation, layers that compress more would generalise better: a negative ρ. "
+            "'no evidence' (the interval covers 0) is no evidence that compression causes generalisation; a "
+            "correlation, either way, would not show causation (the split size moves both), hence the check within "
+            "fractions."
+        ),
     ]
     return ClaimResult(rows=pd.DataFrame(rows), evidence={"runs": runs.reset_index(drop=True)}, notes=notes)
 
@@ -379,10 +421,12 @@ def ib_bound(config: ClaimsConfig, progress: bool | None = None) -> ClaimResult:
             }
         )  # fmt: skip
     notes = [
-        (f"The 12-bit labels are a function of the inputs, so the IB bound is I(T;Y) ≤ min(I(X;T), H(Y)) with "
-        f"H(Y) = {h_y:.4f} bits (Kolchinsky, Tracey & Van Kuyk 2019); the distance is the vertical gap below it at "
-        "the last logged epoch. Plug-in binning of a deterministic layer can never cross the bound; KDE's "
-        "upper bounds can."),
+        (
+            f"The 12-bit labels are a function of the inputs, so the IB bound is I(T;Y) ≤ min(I(X;T), H(Y)) with "
+            f"H(Y) = {h_y:.4f} bits (Kolchinsky, Tracey & Van Kuyk 2019); the distance is the vertical gap below it at "
+            "the last logged epoch. Plug-in binning of a deterministic layer can never cross the bound; KDE's "
+            "upper bounds can."
+        ),
     ]
     return ClaimResult(
         rows=pd.DataFrame(rows),

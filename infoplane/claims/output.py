@@ -51,7 +51,8 @@ def read_claims(folder: str | os.PathLike[str]) -> tuple[pd.DataFrame, dict[str,
     for claim in dict.fromkeys(table["claim"]):
         own = notes[notes["claim"] == claim]
         evidence = {
-            p.stem[len(claim) + 1 :]: pd.read_parquet(p) for p in sorted((folder / "evidence").glob(f"{claim}-*.parquet"))
+            p.stem[len(claim) + 1 :]: pd.read_parquet(p)
+            for p in sorted((folder / "evidence").glob(f"{claim}-*.parquet"))
         }
         seconds = own[own["kind"] == "seconds"]["text"]
         results[claim] = ClaimResult(

@@ -23,7 +23,11 @@ def _load_builtin() -> None:
     """Import the modules that register the built-in claims (each registers itself on import)."""
     import importlib
 
-    for module in ("infoplane.claims.compression_claims", "infoplane.claims.irrelevant", "infoplane.claims.mnist"):
+    for module in (
+        "infoplane.claims.compression_claims",
+        "infoplane.claims.irrelevant",
+        "infoplane.claims.mnist",
+    ):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:  # a claim module another part adds later
@@ -45,7 +49,9 @@ def run_claims(
     ids = list(ids) if ids else default_ids()
     unknown = [i for i in ids if i not in CLAIMS]
     if unknown:
-        raise UsageError(f"--claims: unknown claim {', '.join(map(repr, unknown))}; choose from {', '.join(CLAIMS)}")
+        raise UsageError(
+            f"--claims: unknown claim {', '.join(map(repr, unknown))}; choose from {', '.join(CLAIMS)}"
+        )
     effective = config.effective()
     needed: list[Any] = []
     for i in ids:

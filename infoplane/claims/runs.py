@@ -68,8 +68,15 @@ def settings(config: ClaimsConfig, condition: Condition) -> list[tuple[str, str,
     ]
     main = condition.train_fraction == MAIN_FRACTION
     if main and config.check_n_bins:
-        out.append((f"binning {config.check_n_bins}", "binning", {"n_bins": config.check_n_bins, "range": bounds}))
-    if main and config.noise_variance and not condition.full_batch and condition.activation in config.kde_activations:
+        out.append(
+            (f"binning {config.check_n_bins}", "binning", {"n_bins": config.check_n_bins, "range": bounds})
+        )
+    if (
+        main
+        and config.noise_variance
+        and not condition.full_batch
+        and condition.activation in config.kde_activations
+    ):
         out.append((f"kde σ²={config.noise_variance:g}", "kde", {"noise_variance": config.noise_variance}))
     return out
 
@@ -111,7 +118,11 @@ def _job(config: ClaimsConfig, condition: Condition) -> Trained:
         metrics.append(frame)
     extra = {"train_fraction": condition.train_fraction, "full_batch": condition.full_batch}
     mi = pd.concat(tables, ignore_index=True).assign(**extra)
-    return Trained(mi=mi, metrics=pd.concat(metrics, ignore_index=True).assign(**extra), seconds=time.perf_counter() - started)
+    return Trained(
+        mi=mi,
+        metrics=pd.concat(metrics, ignore_index=True).assign(**extra),
+        seconds=time.perf_counter() - started,
+    )
 
 
 _CACHE: dict[tuple[ClaimsConfig, Condition], Trained] = {}
@@ -143,7 +154,13 @@ def train_conditions(
     elif todo:
         with ProcessPoolExecutor(max_workers=min(config.workers, len(todo))) as pool:
             futures = {pool.submit(_job, config, c): c for c in todo}
-            bar = tqdm(as_completed(futures), total=len(todo), desc="claims: train + estimate", unit="condition", disable=disable)
+            bar = tqdm(
+                as_completed(futures),
+                total=len(todo),
+                desc="claims: train + estimate",
+                unit="condition",
+                disable=disable,
+            )
             for future in bar:
                 _CACHE[_key(config, futures[future])] = future.result()
     return {c: _CACHE[_key(config, c)] for c in wanted}
@@ -170,7 +187,9 @@ def mi_of(results: dict[Condition, Trained]) -> pd.DataFrame:
 
 def metrics_of(results: dict[Condition, Trained]) -> pd.DataFrame:
     """The conditions' metrics in one, with an ``activation`` column."""
-    return pd.concat([t.metrics.assign(activation=c.activation) for c, t in results.items()], ignore_index=True)
+    return pd.concat(
+        [t.metrics.assign(activation=c.activation) for c, t in results.items()], ignore_index=True
+    )
 
 
 def finite(values: pd.Series) -> np.ndarray:

@@ -131,7 +131,9 @@ def bound_verdict(low: float, high: float, tolerance: float) -> str:
     return "inconclusive"
 
 
-def timing_verdict(low: float, high: float, n_with: int, n_runs: int, tolerance: float = np.log10(2.0)) -> str:
+def timing_verdict(
+    low: float, high: float, n_with: int, n_runs: int, tolerance: float = np.log10(2.0)
+) -> str:
     """The transition against the I(X;T) peak, from the interval of log10(transition / peak epoch) over
     seeds: ``before peak`` (interval below −``tolerance``), ``after peak`` (above +``tolerance``), ``at peak``
     (within ±``tolerance``: a factor of 2 in epochs by default), ``inconclusive`` otherwise, ``no transition``

@@ -31,8 +31,12 @@ def register(sub: Any) -> argparse.ArgumentParser:
                    help="claim ids (default: every default claim; 'mnist' is opt-in)")  # fmt: skip
     p.add_argument("--seeds", type=positive_int, default=None, help="seeds per condition (default 10)")
     p.add_argument("--epochs", type=positive_int, default=None, help="training epochs (default 4000)")
-    p.add_argument("--workers", type=positive_int, default=min(2, os.cpu_count() or 1), help="parallel processes")
-    p.add_argument("--quick", action="store_true", help="a tiny run (≤ 2 seeds, ≤ 30 epochs, tanh) to try the command")
+    p.add_argument(
+        "--workers", type=positive_int, default=min(2, os.cpu_count() or 1), help="parallel processes"
+    )
+    p.add_argument(
+        "--quick", action="store_true", help="a tiny run (≤ 2 seeds, ≤ 30 epochs, tanh) to try the command"
+    )
     p.add_argument("--data-dir", default=None, help="folder of the MNIST IDX files (claim mnist)")
     p.add_argument("-o", "--output", default="claims", help="output folder")
     add_force(p)
@@ -55,12 +59,16 @@ def run(args: argparse.Namespace) -> int:
 
     folder = Path(args.output)
     if folder.exists() and not folder.is_dir():
-        raise NotADirectoryError(f"-o {folder}: is a file; give a folder for claims.csv, evidence/ and claims.html")
+        raise NotADirectoryError(
+            f"-o {folder}: is a file; give a folder for claims.csv, evidence/ and claims.html"
+        )
     for path, kind in outputs(folder).values():
         check_output(path, kind=kind, force=args.force, what="-o")  # type: ignore[arg-type]
     evidence = folder / "evidence"
     if evidence.exists() and not evidence.is_dir():
-        raise NotADirectoryError(f"-o {folder}: {evidence} is a file; the claims keep their evidence in that folder")
+        raise NotADirectoryError(
+            f"-o {folder}: {evidence} is a file; the claims keep their evidence in that folder"
+        )
     fields: dict[str, Any] = {"workers": args.workers, "quick": args.quick, "data_dir": args.data_dir}
     if args.seeds is not None:
         fields["seeds"] = args.seeds

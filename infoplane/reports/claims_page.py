@@ -40,7 +40,9 @@ def _generalisation(e: Mapping[str, pd.DataFrame]) -> list[Any]:
 
 
 def _bound(e: Mapping[str, pd.DataFrame]) -> list[Any]:
-    return [figures.claims_bound_figure(e["points"], float(e["bound"]["H_Y"].iloc[0]), _headline(e, "points"))]
+    return [
+        figures.claims_bound_figure(e["points"], float(e["bound"]["H_Y"].iloc[0]), _headline(e, "points"))
+    ]
 
 
 #: Per claim id, the function from its evidence tables to its figures (another claim module may add one).
@@ -52,7 +54,9 @@ FIGURES: dict[str, Callable[[Mapping[str, pd.DataFrame]], list[Any]]] = {
 }
 
 
-def write_claims_page(path: str | os.PathLike[str], table: pd.DataFrame, results: Mapping[str, Any], summary: str) -> Path:
+def write_claims_page(
+    path: str | os.PathLike[str], table: pd.DataFrame, results: Mapping[str, Any], summary: str
+) -> Path:
     """Write the self-contained claims page atomically and return its path.
 
     Args:
@@ -82,7 +86,9 @@ def write_claims_page(path: str | os.PathLike[str], table: pd.DataFrame, results
             try:
                 figs = maker(result.evidence)
             except (KeyError, ValueError, IndexError) as exc:  # a figure must not cost the page
-                parts.append(f"<p class='warning'>figure not drawn: {html.escape(type(exc).__name__)} {html.escape(str(exc))}</p>")
+                parts.append(
+                    f"<p class='warning'>figure not drawn: {html.escape(type(exc).__name__)} {html.escape(str(exc))}</p>"
+                )
                 figs = []
             parts += [figure_html(f, f"{claim}-{i}") for i, f in enumerate(figs)]
         else:

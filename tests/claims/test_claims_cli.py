@@ -12,7 +12,9 @@ from infoplane.claims.output import read_claims
 from infoplane.cli import main
 
 
-def test_quick_claims_run_writes_the_table_evidence_and_page(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_quick_claims_run_writes_the_table_evidence_and_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "claims"
     assert main(["claims", "--quick", "-q", "-o", str(out)]) == 0
     table = pd.read_csv(out / "claims.csv")

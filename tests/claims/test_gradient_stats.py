@@ -43,7 +43,9 @@ def test_gradient_stats_match_a_hand_computation_of_the_first_epoch() -> None:
 
 def test_full_batch_has_no_spread_and_new_activations_build() -> None:
     config = TrainConfig(epochs=2, batch_size=4096, log_points=2)
-    run = run_seeds(Experiment(activation="linear", config=config), [0, 1], progress=False, gradient_stats=True)[0]
+    run = run_seeds(
+        Experiment(activation="linear", config=config), [0, 1], progress=False, gradient_stats=True
+    )[0]
     assert run.metrics["grad_std:3"] == [0.0, 0.0] and run.metrics["grad_mean:3"][0] > 0
     assert isinstance(models.mlp([3, 2, 2], "hardtanh")[1], torch.nn.Hardtanh)
     assert isinstance(models.mlp([3, 2, 2], "linear")[1], torch.nn.Identity)

@@ -33,7 +33,10 @@ def test_claims_block_groups_layers_by_verdict_and_names_disagreeing_settings() 
         }
     )
     block = _module().claims_markdown(table)
-    assert "| two-phases | tanh | **does not compress**: 1; **compresses**: 9, output | 9 (kde σ²=0.001 (does not compress)) |" in block
+    assert (
+        "| two-phases | tanh | **does not compress**: 1; **compresses**: 9, output | 9 (kde σ²=0.001 (does not compress)) |"
+        in block
+    )
     assert "| sgd-diffusion | relu, full-batch | **inconclusive**: 9 | — |" in block
 
 
