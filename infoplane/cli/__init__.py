@@ -22,11 +22,11 @@ import traceback
 from collections.abc import Sequence
 
 from infoplane._version import __version__
-from infoplane.cli import bench, demo, export, report, study, train
+from infoplane.cli import bench, claims, demo, export, report, study, train
 from infoplane.cli._common import one_line, parse_params
 from infoplane.errors import UsageError
 
-COMMANDS = (train, report, demo, bench, study, export)
+COMMANDS = (train, report, demo, bench, study, export, claims)
 
 #: What the boundary turns into one line and exit code 1 (UsageError, a ValueError, is caught first: exit 2).
 FAILURES: tuple[type[BaseException], ...] = (OSError, ValueError, TypeError, KeyError, MemoryError)

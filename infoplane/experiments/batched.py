@@ -71,11 +71,18 @@ def run_seeds(
     progress: bool | None = None,
     on_epoch: Callable[[int], None] | None = None,
     device: str | torch.device = "cpu",
+    gradient_stats: bool = False,
 ) -> list[Run]:
     """Train ``experiment`` once per seed, all seeds at once, capturing every layer at the logged epochs.
 
     ``experiment.config.seed`` is ignored: each run uses its own seed from ``seeds``. Returns one
     :class:`Run` per seed, shaped as :func:`run_experiment` would make it.
+
+    With ``gradient_stats`` (Shwartz-Ziv & Tishby's gradient phases), at every logged epoch the gradients
+    of each layer's weight matrix on the epoch's minibatches g_1 … g_B are summed, and the run's metrics
+    gain, per layer name L, ``grad_mean:L`` = ‖ḡ‖_F (ḡ = mean_b g_b) and ``grad_std:L`` = ‖s‖_F with
+    s = √(mean_b (g_b − ḡ)²) elementwise (0 for full-batch training, B = 1). Only logged epochs pay
+    (two tensor additions per step); the training itself is unchanged.
     """
     if not seeds:
         raise ValueError("seeds is empty: give at least one")
@@ -103,6 +110,10 @@ def run_seeds(
     epochs: list[int] = []
     bar = tqdm(range(config.epochs), desc=f"training {n_seeds} seeds", unit="epoch", disable=None if progress is None else not progress)
     for epoch in bar:
+        stats = gradient_stats and epoch in logged
+        grad_sum = [torch.zeros_like(w) for w in model.weights] if stats else []
+        grad_square = [torch.zeros_like(w) for w in model.weights] if stats else []
+        n_batches = 0
         orders = torch.stack([torch.randperm(n_train, generator=g) for g in generators]).to(device)
         # One gather per epoch, then contiguous slices: the same minibatches as indexing every step.
         x_epoch, y_epoch = x_train[rows, orders], y_train[rows, orders]
@@ -114,7 +125,20 @@ def run_seeds(
             loss = loss.view(n_seeds, -1).mean(dim=1).sum()
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            if stats:
+                with torch.no_grad():
+                    for total, square, w in zip(grad_sum, grad_square, model.weights):
+                        total += w.grad
+                        square += w.grad * w.grad
+                n_batches += 1
             optimizer.step()
+        if stats:
+            with torch.no_grad():
+                for name, total, square in zip(model.layer_names, grad_sum, grad_square):
+                    mean = total / n_batches
+                    spread = (square / n_batches - mean * mean).clamp_min(0.0)
+                    metrics.setdefault(f"grad_mean:{name}", []).append(mean.flatten(1).norm(dim=1).cpu())
+                    metrics.setdefault(f"grad_std:{name}", []).append(spread.sum(dim=(1, 2)).sqrt().cpu())
         if epoch in logged:
             with torch.no_grad():
                 recorded = model(x, record=True)

@@ -9,7 +9,9 @@ from typing import Literal
 import torch
 from torch import nn
 
-Activation = Literal["tanh", "relu", "sigmoid", "gelu", "elu", "leaky_relu", "softplus"]
+Activation = Literal[
+    "tanh", "hardtanh", "relu", "sigmoid", "gelu", "elu", "leaky_relu", "softplus", "linear"
+]
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "tanh": nn.Tanh,
@@ -19,6 +21,10 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
     "elu": nn.ELU,
     "leaky_relu": nn.LeakyReLU,
     "softplus": nn.Softplus,
+    # double-sided saturation without tanh's curvature (Saxe et al. 2018 compare saturating units)
+    "hardtanh": nn.Hardtanh,
+    # no non-linearity: a deep linear network, which Saxe et al. (2018) find does not compress
+    "linear": nn.Identity,
 }
 
 #: The canonical 12-bit network of Shwartz-Ziv & Tishby (2017): 12-10-7-5-4-3-2.

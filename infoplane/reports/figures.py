@@ -795,3 +795,123 @@ __all__ = [
     "training_figure",
     "truth_scatter_figure",
 ]
+
+
+# ---- claims figures (issue 11) ----
+# The evidence figures of `infoplane claims` (infoplane/reports/claims_page.py); each reads one claim's
+# evidence tables (infoplane/claims/compression_claims.py) and nothing else.
+
+
+def _claims_grid(activations: Sequence[str], title_of: str = "{}") -> go.Figure:
+    columns = min(4, max(1, len(activations)))
+    rows = -(-len(activations) // columns)
+    return make_subplots(rows=rows, cols=columns, subplot_titles=[title_of.format(a) for a in activations],
+                         horizontal_spacing=0.05, vertical_spacing=0.12)  # fmt: skip
+
+
+def claims_trajectories_figure(trajectories: pd.DataFrame) -> go.Figure:
+    """Claim 1: mean I(X;T) (bits) against epoch (log axis), one panel per activation, one line per layer."""
+    activations = _ordered(trajectories["activation"])
+    fig = _claims_grid(activations)
+    layers = list(dict.fromkeys(trajectories.sort_values("layer_index")["layer"]))
+    for k, activation in enumerate(activations):
+        part = trajectories[trajectories["activation"] == activation]
+        for j, layer in enumerate(layers):
+            line = part[part["layer"] == layer].sort_values("epoch")
+            fig.add_trace(
+                go.Scatter(x=line["epoch"] + 1, y=line["I_XT"], mode="lines", name=f"layer {layer}", legendgroup=layer,
+                           showlegend=k == 0, line={"color": LAYER_COLOURS[j % len(LAYER_COLOURS)]}),
+                row=k // 4 + 1, col=k % 4 + 1,
+            )  # fmt: skip
+    fig.update_xaxes(type="log", title_text="epoch")
+    fig.update_yaxes(title_text="I(X;T), bits", col=1)
+    fig.update_layout(height=320 * (-(-len(activations) // 4)), title="I(X;T) over training, mean over seeds")
+    return fig
+
+
+def claims_side_by_side_figure(side: pd.DataFrame, setting: str) -> go.Figure:
+    """Claim 2: Δ (bits, 95 % interval) per activation and layer, minibatch beside full-batch training."""
+    part = side[side["setting"] == setting]
+    labels = [f"{a} {layer}" for a, layer in zip(part["activation"], part["layer"])]
+    fig = go.Figure()
+    for kind, colour in (("minibatch", "#1f77b4"), ("full", "#d62728")):
+        mean = part[f"delta_mean_{kind}"]
+        fig.add_trace(
+            go.Scatter(x=labels, y=mean, mode="markers", name="full-batch" if kind == "full" else kind,
+                       marker={"color": colour, "size": 8},
+                       error_y={"type": "data", "symmetric": False, "array": part[f"delta_high_{kind}"] - mean,
+                                "arrayminus": mean - part[f"delta_low_{kind}"]})
+        )  # fmt: skip
+    fig.update_layout(title=f"Δ = peak − final I(X;T) ({setting}): minibatch against full-batch", yaxis_title="Δ, bits",
+                      height=420)  # fmt: skip
+    return fig
+
+
+def claims_snr_figure(snr: pd.DataFrame, timing: pd.DataFrame) -> go.Figure:
+    """Claim 2: the gradient SNR ‖mean‖/‖std‖ (median over seeds, log axes) per activation and layer, with
+    SNR = 1 dashed and each layer's median I(X;T) peak epoch as a dotted vertical line."""
+    activations = _ordered(snr["activation"])
+    fig = _claims_grid(activations)
+    layers = list(dict.fromkeys(snr["layer"]))
+    for k, activation in enumerate(activations):
+        part = snr[snr["activation"] == activation]
+        row, col = k // 4 + 1, k % 4 + 1
+        for j, layer in enumerate(layers):
+            colour = LAYER_COLOURS[j % len(LAYER_COLOURS)]
+            line = part[part["layer"] == layer].sort_values("epoch")
+            fig.add_trace(go.Scatter(x=line["epoch"] + 1, y=line["snr_median"], mode="lines", name=f"layer {layer}",
+                                     legendgroup=layer, showlegend=k == 0, line={"color": colour}), row=row, col=col)  # fmt: skip
+            if len(timing):
+                peaks = timing[(timing["activation"] == activation) & (timing["layer"] == layer)]["peak_epoch"]
+                if len(peaks):
+                    fig.add_vline(x=float(peaks.median()) + 1, line={"color": colour, "dash": "dot", "width": 1}, row=row, col=col)
+        fig.add_hline(y=1.0, line={"color": "grey", "dash": "dash"}, row=row, col=col)
+    fig.update_xaxes(type="log", title_text="epoch")
+    fig.update_yaxes(type="log", title_text="SNR", col=1)
+    fig.update_layout(height=320 * (-(-len(activations) // 4)),
+                      title="Gradient SNR ‖mean‖/‖std‖ across minibatches (dotted: median I(X;T) peak)")  # fmt: skip
+    return fig
+
+
+def claims_generalisation_figure(runs: pd.DataFrame) -> go.Figure:
+    """Claim 3: each run's Δ (bits) against its generalisation gap (test − train loss), per activation and
+    layer, coloured by training-set fraction."""
+    keys = list(dict.fromkeys(zip(runs["activation"], runs["layer"])))
+    fig = _claims_grid([f"{a}, layer {layer}" for a, layer in keys])
+    fractions = sorted(runs["train_fraction"].unique())
+    for k, (activation, layer) in enumerate(keys):
+        part = runs[(runs["activation"] == activation) & (runs["layer"] == layer)]
+        for j, fraction in enumerate(fractions):
+            sub = part[part["train_fraction"] == fraction]
+            fig.add_trace(go.Scatter(x=sub["gap_loss"], y=sub["delta_bits"], mode="markers", name=f"{fraction:.0%} train",
+                                     legendgroup=str(fraction), showlegend=k == 0,
+                                     marker={"color": LAYER_COLOURS[j % len(LAYER_COLOURS)], "size": 6}),
+                          row=k // 4 + 1, col=k % 4 + 1)  # fmt: skip
+    fig.update_xaxes(title_text="test − train loss")
+    fig.update_yaxes(title_text="Δ, bits", col=1)
+    fig.update_layout(height=300 * (-(-len(keys) // 4)), title="Compression against the generalisation gap, one point per run")
+    return fig
+
+
+def claims_bound_figure(points: pd.DataFrame, h_y: float, setting: str) -> go.Figure:
+    """Claim 5: the final information-plane points (bits) of every seed and layer, per activation, with the
+    IB bound I(T;Y) = min(I(X;T), H(Y)) for deterministic labels."""
+    part = points[points["setting"] == setting]
+    activations = _ordered(part["activation"])
+    fig = _claims_grid(activations)
+    layers = list(dict.fromkeys(part.sort_values("layer_index")["layer"]))
+    top = max(float(np.nanmax(part["I_XT"])) if len(part) else 1.0, h_y) * 1.05
+    for k, activation in enumerate(activations):
+        row, col = k // 4 + 1, k % 4 + 1
+        fig.add_trace(go.Scatter(x=[0, h_y, top], y=[0, h_y, h_y], mode="lines", name="IB bound", showlegend=k == 0,
+                                 line={"color": "black", "dash": "dash"}), row=row, col=col)  # fmt: skip
+        sub = part[part["activation"] == activation]
+        for j, layer in enumerate(layers):
+            pts = sub[sub["layer"] == layer]
+            fig.add_trace(go.Scatter(x=pts["I_XT"], y=pts["I_TY"], mode="markers", name=f"layer {layer}", legendgroup=layer,
+                                     showlegend=k == 0, marker={"color": LAYER_COLOURS[j % len(LAYER_COLOURS)], "size": 6}),
+                          row=row, col=col)  # fmt: skip
+    fig.update_xaxes(title_text="I(X;T), bits")
+    fig.update_yaxes(title_text="I(T;Y), bits", col=1)
+    fig.update_layout(height=320 * (-(-len(activations) // 4)), title=f"Final layers against the IB bound ({setting})")
+    return fig
