@@ -1,0 +1,1 @@
+"""STAND-IN (claims2 branch): the real package comes from the `claims` branch; drop this file at merge."""
