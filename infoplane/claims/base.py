@@ -42,7 +42,9 @@ class ClaimResult:
 CLAIMS: dict[str, dict[str, Any]] = {}
 
 
-def register_claim(id: str, title: str, source: str) -> Callable[[Callable[..., ClaimResult]], Callable[..., ClaimResult]]:  # noqa: A002
+def register_claim(
+    id: str, title: str, source: str
+) -> Callable[[Callable[..., ClaimResult]], Callable[..., ClaimResult]]:
     """Register ``fn(config, progress) -> ClaimResult`` under ``id``."""
 
     def decorate(fn: Callable[..., ClaimResult]) -> Callable[..., ClaimResult]:

@@ -77,7 +77,9 @@ class LinearTeacher:
 
     def __post_init__(self) -> None:
         if self.n_relevant < 1 or self.n_irrelevant < 1:
-            raise ValueError(f"LinearTeacher: n_relevant and n_irrelevant must be ≥ 1, got {self.n_relevant}, {self.n_irrelevant}")
+            raise ValueError(
+                f"LinearTeacher: n_relevant and n_irrelevant must be ≥ 1, got {self.n_relevant}, {self.n_irrelevant}"
+            )
         if self.n_train < 1 or self.batch_size < 1 or self.epochs < 1 or any(h < 1 for h in self.hidden):
             raise ValueError("LinearTeacher: n_train, batch_size, epochs and hidden widths must be ≥ 1")
         if not (self.lr > 0 and self.init_scale > 0 and self.target_noise_sd >= 0):
@@ -127,7 +129,7 @@ def train_linear_students(
     noise = np.stack([g.standard_normal(p) for g in generators]) * task.target_noise_sd
     targets = np.einsum("spd,sd->sp", inputs, teachers) + noise
     logged = {0, *(e + 1 for e in log_spaced_epochs(task.epochs, log_points))}
-    records: list[pd.DataFrame] = []
+    records: list[dict[str, Any]] = []
 
     def record(epoch: int) -> None:
         product = weights[0]
@@ -135,22 +137,24 @@ def train_linear_students(
         for w in weights[1:]:
             predictions = predictions @ np.swapaxes(w, 1, 2)
         train_loss = 0.5 * ((predictions[..., 0] - targets) ** 2).mean(axis=1)
+        layers = []
         for index, w in enumerate(weights):
             if index:
                 product = w @ product
-            if index == len(weights) - 1:
-                test_loss = 0.5 * (((product[:, 0, :] - teachers) ** 2).sum(axis=1) + task.target_noise_sd**2)
+            layers.append(product)
+        end_to_end = layers[-1][:, 0, :]
+        test_loss = 0.5 * (((end_to_end - teachers) ** 2).sum(axis=1) + task.target_noise_sd**2)
+        for index, product in enumerate(layers):
             for variance in noise_variances:
                 info = relevant_irrelevant_mi_bits(product, variance, relevant)
                 i_ty = linear_target_mi_bits(product, variance, teachers, task.target_noise_sd**2)
-                records.append(pd.DataFrame({
-                    "seed": list(seeds), "epoch": epoch, "layer": str(index + 1), "layer_index": index,
-                    "width": w.shape[1], "noise_variance": float(variance),
+                records.append({
+                    "seed": np.asarray(seeds), "epoch": np.full(n_seeds, epoch), "layer": np.full(n_seeds, str(index + 1)),
+                    "layer_index": np.full(n_seeds, index), "width": np.full(n_seeds, product.shape[1]),
+                    "noise_variance": np.full(n_seeds, float(variance)),
                     "I_TX": info["I_TX"], "I_TX_rel": info["I_TX_rel"], "I_TX_irr": info["I_TX_irr"], "I_TY": i_ty,
-                    "train_loss": train_loss,
-                }))  # fmt: skip
-        for frame in records[-len(weights) * len(noise_variances):]:
-            frame["test_loss"] = test_loss
+                    "train_loss": train_loss, "test_loss": test_loss,
+                })  # fmt: skip
 
     record(0)
     rows = np.arange(n_seeds)[:, None]
@@ -171,7 +175,7 @@ def train_linear_students(
                 weights[index] -= task.lr * grad
         if epoch in logged:
             record(epoch)
-    return pd.concat(records, ignore_index=True)
+    return pd.DataFrame({key: np.concatenate([r[key] for r in records]) for key in records[0]})
 
 
 def _trend(values: np.ndarray) -> np.ndarray:
@@ -191,7 +195,10 @@ def summarise(table: pd.DataFrame, threshold: float = THRESHOLD_BITS) -> pd.Data
     keys = [k for k in ("n_train", "layer", "layer_index", "width", "noise_variance") if k in table.columns]
     out = []
     for key, part in table.groupby(keys, sort=True):
-        wide = {c: part.pivot(index="seed", columns="epoch", values=c).sort_index(axis=1) for c in ("I_TX", "I_TX_rel", "I_TX_irr")}
+        wide = {
+            c: part.pivot(index="seed", columns="epoch", values=c).sort_index(axis=1)
+            for c in ("I_TX", "I_TX_rel", "I_TX_irr")
+        }
         epochs = wide["I_TX_irr"].columns.to_numpy()
         irr, rel, whole = (_trend(wide[c].to_numpy()) for c in ("I_TX_irr", "I_TX_rel", "I_TX"))
         fall = irr.max(axis=1) - irr[:, -1]
@@ -200,7 +207,11 @@ def summarise(table: pd.DataFrame, threshold: float = THRESHOLD_BITS) -> pd.Data
         after = rel[:, -1] - rel[np.arange(len(at)), at]
         share = np.divide(after, rel_rise, out=np.full(len(at), np.nan), where=np.abs(rel_rise) > 1e-12)
         row: dict[str, Any] = dict(zip(keys, key)) | {"n_seeds": len(fall)}
-        for name, values in (("irr_fall", fall), ("rel_change", rel_rise), ("x_change", whole[:, -1] - whole[:, 0])):
+        for name, values in (
+            ("irr_fall", fall),
+            ("rel_change", rel_rise),
+            ("x_change", whole[:, -1] - whole[:, 0]),
+        ):
             low, high = bootstrap_mean_interval(values)
             row |= {name: float(values.mean()), f"{name}_low": low, f"{name}_high": high}
         row |= {
@@ -228,9 +239,10 @@ def verdict(row: dict[str, Any], threshold: float = THRESHOLD_BITS) -> str:
     - "inconclusive": anything else (fewer than two seeds, intervals straddling the threshold, or no
       growth of I(T;X_rel), where the claim's situation does not arise).
     """
-    low, high, rel_low = row.get("irr_fall_low"), row.get("irr_fall_high"), row.get("rel_change_low")
-    floor = row.get("fall_threshold", threshold)
-    if not all(v is not None and np.isfinite(v) for v in (low, high, rel_low, floor)):
+    names = ("irr_fall_low", "irr_fall_high", "rel_change_low")
+    low, high, rel_low = (float(row.get(name, float("nan"))) for name in names)
+    floor = float(row.get("fall_threshold", threshold))
+    if not np.isfinite([low, high, rel_low, floor]).all():
         return "inconclusive"
     if rel_low > threshold and low > floor:
         return "supported"
@@ -251,7 +263,9 @@ def _holds_under(summary: pd.DataFrame) -> dict[tuple[str, int], str]:
         yes = [f"{v:g}" for v in part.loc[part["verdict"] == "supported", "noise_variance"]]
         no = [f"{v:g}" for v in part.loc[part["verdict"] != "supported", "noise_variance"]]
         text[(layer, n_train)] = (
-            f"exact noisy-channel MI; supported at σ² ∈ {{{', '.join(yes)}}}" if yes else "exact noisy-channel MI; supported at no σ²"
+            f"exact noisy-channel MI; supported at σ² ∈ {{{', '.join(yes)}}}"
+            if yes
+            else "exact noisy-channel MI; supported at no σ²"
         ) + (f"; not at σ² ∈ {{{', '.join(no)}}}" if no else "")
     return text
 
@@ -262,7 +276,9 @@ def _notify(progress: Any, message: str) -> None:
 
 
 @register_claim(CLAIM_ID, "Task-irrelevant information is compressed even when I(X;T) grows", SOURCE)
-def irrelevant_information(config: ClaimsConfig, progress: Callable[[str], None] | bool | None = None) -> ClaimResult:
+def irrelevant_information(
+    config: ClaimsConfig, progress: Callable[[str], None] | bool | None = None
+) -> ClaimResult:
     """Claim 4 on the linear student-teacher task, with exact noisy-channel information (bits).
 
     Runs :class:`LinearTeacher` at two training-set sizes (4× and 1× the input dimension: well-determined and
@@ -291,7 +307,10 @@ def irrelevant_information(config: ClaimsConfig, progress: Callable[[str], None]
     rows = []
     for _, row in summary.iterrows():
         setting = _setting(row)
-        for statistic, column in (("fall of I(T;X_irr) from its peak (bits)", "irr_fall"), ("change of I(T;X_rel) (bits)", "rel_change")):
+        for statistic, column in (
+            ("fall of I(T;X_irr) from its peak (bits)", "irr_fall"),
+            ("change of I(T;X_rel) (bits)", "rel_change"),
+        ):
             rows.append({
                 "claim": CLAIM_ID, "source": SOURCE, "setting": setting, "statistic": statistic,
                 "value": row[column], "low": row[f"{column}_low"], "high": row[f"{column}_high"],
@@ -300,15 +319,23 @@ def irrelevant_information(config: ClaimsConfig, progress: Callable[[str], None]
     summary = summary.drop(columns="_last")
     counts = summary["verdict"].value_counts().to_dict()
     notes = [
-        f"Linear student {'-'.join(map(str, base.widths))} on y = w·X_rel + ε ({base.n_relevant} relevant, "
-        f"{base.n_irrelevant} irrelevant Gaussian inputs, σ_ε = {base.target_noise_sd}), SGD lr {base.lr}, batch "
-        f"{base.batch_size}, {base.epochs} epochs, {len(seeds)} seeds; exact MI of T + N(0, σ²I) under the population X.",
-        f"Verdicts over {len(summary)} layer × σ² × n_train settings: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + ".",
-        "The first hidden layer keeps its random initial weights outside the output's row space (gradient descent on a "
-        "linear network never changes them), so its I(T;X_irr) can only fall by dilution: the growing relevant signal "
-        "masks the fixed irrelevant one.",
+        (
+            f"Linear student {'-'.join(map(str, base.widths))} on y = w·X_rel + ε ({base.n_relevant} relevant, "
+            f"{base.n_irrelevant} irrelevant Gaussian inputs, σ_ε = {base.target_noise_sd}), SGD lr {base.lr}, batch "
+            f"{base.batch_size}, {base.epochs} epochs, {len(seeds)} seeds; exact MI of T + N(0, σ²I) under the population X."
+        ),
+        f"Verdicts over {len(summary)} layer × σ² × n_train settings: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        + ".",
+        (
+            "The first hidden layer keeps its random initial weights outside the output's row space (gradient descent "
+            "on a linear network never changes them), so its I(T;X_irr) can only fall by dilution: the growing "
+            "relevant signal masks the fixed irrelevant one."
+        ),
     ]
     return ClaimResult(
-        rows=pd.DataFrame(rows), evidence={"per_epoch": per_epoch, "summary": summary}, notes=notes,
+        rows=pd.DataFrame(rows),
+        evidence={"per_epoch": per_epoch, "summary": summary},
+        notes=notes,
         seconds=time.perf_counter() - start,
     )

@@ -123,12 +123,20 @@ def noisy_linear_mi_bits(
     m, d = w.shape[-2:]
     cov = np.eye(d) if input_cov is None else np.asarray(input_cov, dtype=np.float64)
     if cov.shape != (d, d):
-        raise ValueError(f"noisy_linear_mi_bits: input_cov must be ({d}, {d}) for weights of {d} inputs, got {cov.shape}")
+        raise ValueError(
+            f"noisy_linear_mi_bits: input_cov must be ({d}, {d}) for weights of {d} inputs, got {cov.shape}"
+        )
     noise = noise_variance * np.eye(m)
     wt = np.swapaxes(w, -1, -2)
-    total = _logdet(w @ cov @ wt + noise, "Σ_T")
-    rest = np.zeros((d, d)) if given is None else conditional_covariance(cov, given)
-    left = _logdet(w @ rest @ wt + noise, "Σ_T|X_S")
+    total = _logdet((w @ wt if input_cov is None else w @ cov @ wt) + noise, "Σ_T")
+    if given is None:
+        left = np.full(total.shape, m * np.log(noise_variance))
+    elif input_cov is None:  # white X: conditioning on X_S leaves the other columns of W
+        rest = np.setdiff1d(np.arange(d), np.asarray(given, dtype=np.int64).reshape(-1))
+        part = w[..., :, rest]
+        left = _logdet(part @ np.swapaxes(part, -1, -2) + noise, "Σ_T|X_S")
+    else:
+        left = _logdet(w @ conditional_covariance(cov, given) @ wt + noise, "Σ_T|X_S")
     return np.maximum(0.5 * (total - left) * BITS_PER_NAT, 0.0)
 
 
