@@ -51,6 +51,9 @@ EXPECTED: dict[str, bool] = {"tanh": True, "relu": False}
 #: Bits a Δ interval must clear (with the noise floor), as in :func:`compression`.
 THRESHOLD_BITS = 0.05
 
+#: A layer whose peak and final I(X;T) lie this close to log2(probe size) is saturated (no verdict).
+SATURATION_BITS = 0.05
+
 
 @dataclass(frozen=True)
 class MnistSetting:
@@ -97,7 +100,7 @@ def run_job(
         ``epoch``, ``layer``, ``layer_index``, ``estimator``, ``params``, ``fitted``, ``I_XT``, ``I_TY``,
         ``setting``) plus ``train_accuracy``, ``test_accuracy``; timing has ``train_s`` (training steps
         only), ``capture_s`` (probe forward passes), ``estimate_s`` (KDE), ``metrics_s`` (accuracies),
-        all wall seconds.
+        all wall seconds, and ``probe_size`` (images in the probe).
     """
     previous = torch.get_num_threads()
     torch.set_num_threads(setting.threads)
@@ -121,7 +124,7 @@ def _run_job(
     optimizer = make_adam(model, setting.lr)
     logged = set(log_spaced_epochs(setting.epochs, setting.log_points))
     names = [str(i) for i, m in enumerate(model) if not isinstance(m, torch.nn.Linear)] + ["output"]
-    timing = {"train_s": 0.0, "capture_s": 0.0, "estimate_s": 0.0, "metrics_s": 0.0}
+    timing = {"train_s": 0.0, "capture_s": 0.0, "estimate_s": 0.0, "metrics_s": 0.0, "probe_size": len(probe)}
     rows: list[dict[str, Any]] = []
     run = f"{activation}-seed{seed}"
     for epoch in range(setting.epochs):
@@ -175,8 +178,12 @@ def _job(args: tuple[str, str, int, MnistSetting]) -> tuple[pd.DataFrame, dict[s
     return run_job(x, y, activation, seed, setting)
 
 
-def _observed(row: pd.Series) -> str:
-    """The layer's behaviour, "compresses", "does not compress" or "undetermined", from a :func:`compression` row."""
+def _observed(row: pd.Series, ceiling_bits: float = math.inf) -> str:
+    """The layer's behaviour from a :func:`compression` row: "compresses", "does not compress", "saturated" (its
+    peak and final I(X;T) both within ``SATURATION_BITS`` of the estimator's ceiling log2 N: every probe image is
+    resolved, so the KDE cannot show a fall) or "undetermined"."""
+    if min(float(row["peak_I_XT_mean"]), float(row["final_I_XT_mean"])) >= ceiling_bits - SATURATION_BITS:
+        return "saturated"
     bar = max(THRESHOLD_BITS, float(row["noise_floor"]))
     if bool(row["compresses"]):
         return "compresses"
@@ -192,20 +199,27 @@ def verdict(activation: str, observed: str) -> str:
       the mean Δ over seeds clears max(0.05 bits, noise floor) (:func:`compression`'s ``compresses``); for
       ReLU, the interval's upper end lies below that bar ("does not compress");
     - "not supported": it does the opposite;
-    - "inconclusive": the interval straddles the bar, or fewer than two seeds, or an activation with no
-      stated prediction.
+    - "inconclusive": the interval straddles the bar, or fewer than two seeds, or the layer is saturated at the
+      KDE's ceiling log2 N all along (σ² too small for its spread: no fall could show), or an activation with
+      no stated prediction.
     """
-    if observed == "undetermined" or activation not in EXPECTED:
+    if observed in ("undetermined", "saturated") or activation not in EXPECTED:
         return "inconclusive"
     return "supported" if (observed == "compresses") == EXPECTED[activation] else "not supported"
 
 
-def verdict_rows(table: pd.DataFrame, widths: dict[str, int]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(claim rows, compression table) from the MI rows of every job: one row per activation, layer and σ²."""
+def verdict_rows(
+    table: pd.DataFrame, widths: dict[str, int], probe_size: int | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(claim rows, compression table) from the MI rows of every job: one row per activation, layer and σ².
+
+    ``probe_size`` (N) sets the KDE's ceiling log2 N for the saturation test (``None``: no test).
+    """
+    ceiling = math.log2(probe_size) if probe_size else math.inf
     summary = compression(
         table.drop(columns=["train_accuracy", "test_accuracy"], errors="ignore"), threshold=THRESHOLD_BITS
     )
-    summary["observed"] = [_observed(r) for _, r in summary.iterrows()]
+    summary["observed"] = [_observed(r, ceiling) for _, r in summary.iterrows()]
     summary["verdict"] = [verdict(a, o) for a, o in zip(summary["activation"], summary["observed"])]
     holds: dict[tuple[str, str], str] = {}
     for (activation, layer), part in summary.groupby(["activation", "layer"], sort=False):
@@ -304,7 +318,7 @@ def mnist_claim(config: ClaimsConfig, progress: Callable[[str], None] | bool | N
     widths = {
         name: w for name, w in zip([str(2 * i + 1) for i in range(len(setting.hidden))], setting.hidden)
     } | {"output": 10}
-    rows, summary = verdict_rows(table, widths)
+    rows, summary = verdict_rows(table, widths, int(timing["probe_size"].iloc[0]))
     rows["holds_under"] = rows["holds_under"].str.replace("{n}", str(setting.probe), regex=False)
     train_s, extra_s = (
         float(timing["train_s"].sum()),

@@ -6,10 +6,11 @@ import gzip
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from infoplane.claims.base import ClaimsConfig
-from infoplane.claims.mnist import MnistSetting, mnist_claim, probe_indices, run_job, verdict
+from infoplane.claims.mnist import MnistSetting, mnist_claim, probe_indices, run_job, verdict, verdict_rows
 from infoplane.experiments import datasets
 
 
@@ -73,6 +74,7 @@ def test_job_learns_the_bands(tiny_mnist: Path) -> None:
     last = table[table["epoch"] == table["epoch"].max()]
     assert last["train_accuracy"].iloc[0] > 0.9
     assert set(table["layer"]) == {"1", "3", "output"} and set(timing) == {
+        "probe_size",
         "train_s",
         "capture_s",
         "estimate_s",
@@ -95,3 +97,19 @@ def test_verdict_rule() -> None:
     assert verdict("relu", "compresses") == "not supported"
     assert verdict("relu", "undetermined") == "inconclusive"
     assert verdict("elu", "compresses") == "inconclusive"
+    assert verdict("relu", "saturated") == "inconclusive"
+
+
+def test_saturated_layers_get_no_verdict() -> None:
+    # a layer pinned at the KDE ceiling log2(64) = 6 bits in every seed and epoch "does not compress" only
+    # because the estimator cannot resolve it: inconclusive, while a flat layer below the ceiling is read
+    rows = []
+    for seed in range(3):
+        for epoch in range(30):
+            for layer, value in (("1", 6.0), ("3", 4.0 + 0.001 * seed)):
+                rows.append({"run": f"relu-{seed}", "activation": "relu", "seed": seed, "epoch": epoch, "layer": layer,
+                             "layer_index": int(layer), "estimator": "kde", "params": "noise_variance=0.1",
+                             "I_XT": value, "I_TY": 1.0})  # fmt: skip
+    rows_out, summary = verdict_rows(pd.DataFrame(rows), {"1": 1024, "3": 20}, probe_size=64)
+    assert summary.set_index("layer")["observed"].to_dict() == {"1": "saturated", "3": "does not compress"}
+    assert rows_out["verdict"].tolist() == ["inconclusive", "supported"]
