@@ -231,10 +231,10 @@ def verdict(row: dict[str, Any], threshold: float = THRESHOLD_BITS) -> str:
     A fall is measured against ``fall_threshold`` = min(``threshold``, ``RELATIVE_THRESHOLD`` × the mean peak of
     I(T;X_irr)): at least 0.05 bits, or 10 % of what there was to lose, whichever is smaller.
 
-    - "supported": the fall of I(T;X_irr) from its peak has its interval's lower end above ``fall_threshold``
+    - "supports": the fall of I(T;X_irr) from its peak has its interval's lower end above ``fall_threshold``
       *and* the change of I(T;X_rel) has its lower end above ``threshold`` (irrelevant information falls
       while relevant information grows);
-    - "not supported": I(T;X_rel) grows (lower end above ``threshold``) but the fall of I(T;X_irr) has its
+    - "contradicts": I(T;X_rel) grows (lower end above ``threshold``) but the fall of I(T;X_irr) has its
       upper end below ``fall_threshold`` (the irrelevant information is kept);
     - "inconclusive": anything else (fewer than two seeds, intervals straddling the threshold, or no
       growth of I(T;X_rel), where the claim's situation does not arise).
@@ -245,9 +245,9 @@ def verdict(row: dict[str, Any], threshold: float = THRESHOLD_BITS) -> str:
     if not np.isfinite([low, high, rel_low, floor]).all():
         return "inconclusive"
     if rel_low > threshold and low > floor:
-        return "supported"
+        return "supports"
     if rel_low > threshold and high < floor:
-        return "not supported"
+        return "contradicts"
     return "inconclusive"
 
 
@@ -257,11 +257,11 @@ def _setting(row: pd.Series) -> str:
 
 
 def _holds_under(summary: pd.DataFrame) -> dict[tuple[str, int], str]:
-    """Per (layer, n_train): the σ² under which the verdict is "supported" and those under which it is not."""
+    """Per (layer, n_train): the σ² under which the verdict is "supports" and those under which it is not."""
     text = {}
     for (layer, n_train), part in summary.groupby(["layer", "n_train"], sort=False):
-        yes = [f"{v:g}" for v in part.loc[part["verdict"] == "supported", "noise_variance"]]
-        no = [f"{v:g}" for v in part.loc[part["verdict"] != "supported", "noise_variance"]]
+        yes = [f"{v:g}" for v in part.loc[part["verdict"] == "supports", "noise_variance"]]
+        no = [f"{v:g}" for v in part.loc[part["verdict"] != "supports", "noise_variance"]]
         text[(layer, n_train)] = (
             f"exact noisy-channel MI; supported at σ² ∈ {{{', '.join(yes)}}}"
             if yes
@@ -292,8 +292,8 @@ def irrelevant_information(
     (:func:`summarise`).
     """
     start = time.perf_counter()
-    seeds = tuple(config.seeds)[:2] if config.quick else tuple(config.seeds)
-    variances = tuple(sorted({*NOISE_VARIANCES, *(float(v) for v in config.noise_variance)}))
+    seeds = tuple(range(config.seeds))[:2] if config.quick else tuple(range(config.seeds))
+    variances = tuple(sorted({*NOISE_VARIANCES, *((float(config.noise_variance),) if config.noise_variance else ())}))
     base = LinearTeacher(epochs=60) if config.quick else LinearTeacher()
     tables = []
     for n_train in (4 * base.n_inputs, base.n_inputs):

@@ -195,17 +195,17 @@ def _observed(row: pd.Series, ceiling_bits: float = math.inf) -> str:
 def verdict(activation: str, observed: str) -> str:
     """Saxe et al.'s prediction (``EXPECTED``: tanh compresses, ReLU does not) against what one layer shows.
 
-    - "supported": the layer does what Saxe et al. report for its activation — for tanh, the interval of
+    - "supports": the layer does what Saxe et al. report for its activation — for tanh, the interval of
       the mean Δ over seeds clears max(0.05 bits, noise floor) (:func:`compression`'s ``compresses``); for
       ReLU, the interval's upper end lies below that bar ("does not compress");
-    - "not supported": it does the opposite;
+    - "contradicts": it does the opposite;
     - "inconclusive": the interval straddles the bar, or fewer than two seeds, or the layer is saturated at the
       KDE's ceiling log2 N all along (σ² too small for its spread: no fall could show), or an activation with
       no stated prediction.
     """
     if observed in ("undetermined", "saturated") or activation not in EXPECTED:
         return "inconclusive"
-    return "supported" if (observed == "compresses") == EXPECTED[activation] else "not supported"
+    return "supports" if (observed == "compresses") == EXPECTED[activation] else "contradicts"
 
 
 def verdict_rows(
@@ -223,8 +223,8 @@ def verdict_rows(
     summary["verdict"] = [verdict(a, o) for a, o in zip(summary["activation"], summary["observed"])]
     holds: dict[tuple[str, str], str] = {}
     for (activation, layer), part in summary.groupby(["activation", "layer"], sort=False):
-        yes = [p.split("=", 1)[1] for p in part.loc[part["verdict"] == "supported", "params"]]
-        no = [p.split("=", 1)[1] for p in part.loc[part["verdict"] != "supported", "params"]]
+        yes = [p.split("=", 1)[1] for p in part.loc[part["verdict"] == "supports", "params"]]
+        no = [p.split("=", 1)[1] for p in part.loc[part["verdict"] != "supports", "params"]]
         text = "kde upper bound, probe of {n} images; " + (
             f"supported at σ² ∈ {{{', '.join(yes)}}}" if yes else "supported at no σ²"
         )
@@ -273,13 +273,13 @@ def run_mnist(
     return table, timing
 
 
-@register_claim(CLAIM_ID, "The MNIST setting: tanh compresses, ReLU does not (KDE)", SOURCE)
+@register_claim(CLAIM_ID, "The MNIST setting: tanh compresses, ReLU does not (KDE)", SOURCE, default=False)
 def mnist_claim(config: ClaimsConfig, progress: Callable[[str], None] | bool | None = None) -> ClaimResult:
     """Claim 6, opt-in: Saxe et al.'s 784-1024-20-20-20-10 network on MNIST, tanh vs ReLU, KDE planes.
 
     Needs ``config.data_dir``, a folder with MNIST's ``t10k-images-idx3-ubyte[.gz]`` and
     ``t10k-labels-idx1-ubyte[.gz]`` (the 10k test images; 8k train / 2k test per seed). ``config.epochs``
-    (capped at 1000) and ``config.log_points`` set the schedule, ``config.seeds[:3]`` the seeds, σ² is
+    (capped at 1000) and ``config.log_points`` set the schedule, the first three of ``config.seeds`` seeds, σ² is
     Saxe's 0.1 plus ``config.noise_variance``; the probe is 2000 images. ``config.quick`` (tests): 2 seeds,
     hidden widths 32-8-8-8, 4 epochs, a probe of at most 64 images.
 
@@ -296,14 +296,14 @@ def mnist_claim(config: ClaimsConfig, progress: Callable[[str], None] | bool | N
             "claim 'mnist' reads MNIST's t10k IDX files: give data_dir (--data-dir FOLDER); it is opt-in"
         )
     start = time.perf_counter()
-    variances = tuple(sorted({MNIST_NOISE_VARIANCE, *(float(v) for v in config.noise_variance)}))
+    variances = tuple(sorted({MNIST_NOISE_VARIANCE, *((float(config.noise_variance),) if config.noise_variance else ())}))
     if config.quick:
-        seeds = tuple(config.seeds)[:2]
+        seeds = tuple(range(config.seeds))[:2]
         setting = MnistSetting(
             hidden=(32, 8, 8, 8), epochs=4, log_points=4, probe=64, noise_variances=variances
         )
     else:
-        seeds = tuple(config.seeds)[:3]
+        seeds = tuple(range(config.seeds))[:3]
         setting = MnistSetting(
             epochs=min(config.epochs, 1000), log_points=config.log_points, noise_variances=variances
         )

@@ -15,7 +15,7 @@ from infoplane.claims.irrelevant import (
     verdict,
 )
 
-VERDICTS = {"supported", "not supported", "inconclusive"}
+VERDICTS = {"supports", "contradicts", "inconclusive"}
 
 
 def test_students_learn_and_information_is_consistent() -> None:
@@ -55,25 +55,25 @@ def test_summary_reads_known_falls() -> None:
     bump = 1.0 * np.exp(-((t - 0.3) ** 2) / 0.05) + 0.5  # peak 1.5, end 0.5: falls by 1 bit
     row = summarise(_curves(bump, rise)).iloc[0]
     assert row["irr_fall"] == pytest.approx(1.0, abs=0.1) and row["rel_change"] == pytest.approx(2.0, abs=0.1)
-    assert row["verdict"] == "supported"
-    assert summarise(_curves(np.full(40, 0.7), rise)).iloc[0]["verdict"] == "not supported"
+    assert row["verdict"] == "supports"
+    assert summarise(_curves(np.full(40, 0.7), rise)).iloc[0]["verdict"] == "contradicts"
     # no growth of I(T;X_rel): the claim's situation does not arise
     assert summarise(_curves(bump, np.full(40, 1.0))).iloc[0]["verdict"] == "inconclusive"
 
 
 def test_verdict_rule() -> None:
     good = {"irr_fall_low": 0.2, "irr_fall_high": 0.4, "rel_change_low": 1.0, "fall_threshold": 0.05}
-    assert verdict(good) == "supported"
-    assert verdict(good | {"irr_fall_low": 0.0, "irr_fall_high": 0.01}) == "not supported"
+    assert verdict(good) == "supports"
+    assert verdict(good | {"irr_fall_low": 0.0, "irr_fall_high": 0.01}) == "contradicts"
     assert verdict(good | {"irr_fall_low": 0.01}) == "inconclusive"
     assert verdict(good | {"irr_fall_low": float("nan")}) == "inconclusive"
     # a small curve: 0.03 bits is a fall when the peak was 0.1 bit (fall_threshold 0.01)
-    assert verdict(good | {"irr_fall_low": 0.03, "fall_threshold": 0.01}) == "supported"
+    assert verdict(good | {"irr_fall_low": 0.03, "fall_threshold": 0.01}) == "supports"
 
 
 def test_claim_quick() -> None:
     result = irrelevant_information(
-        ClaimsConfig(seeds=(0, 1, 2), quick=True, log_points=20, noise_variance=(1e-3,))
+        ClaimsConfig(seeds=3, quick=True, log_points=20, noise_variance=1e-3)
     )
     rows = result.rows
     assert list(rows.columns) == [

@@ -35,7 +35,7 @@ def tiny_mnist(tmp_path: Path) -> Path:
 
 def test_claim_quick_on_generated_files(tiny_mnist: Path) -> None:
     result = mnist_claim(
-        ClaimsConfig(seeds=(0, 1, 2), quick=True, data_dir=str(tiny_mnist), noise_variance=(0.1,))
+        ClaimsConfig(seeds=3, quick=True, data_dir=str(tiny_mnist), noise_variance=0.1)
     )
     rows = result.rows
     assert list(rows.columns) == [
@@ -50,7 +50,7 @@ def test_claim_quick_on_generated_files(tiny_mnist: Path) -> None:
         "holds_under",
     ]
     # 2 activations × 5 recorded layers × one σ² (0.1)
-    assert len(rows) == 10 and set(rows["verdict"]) <= {"supported", "not supported", "inconclusive"}
+    assert len(rows) == 10 and set(rows["verdict"]) <= {"supports", "contradicts", "inconclusive"}
     assert rows["setting"].str.match(r"(tanh|relu), layer (1|3|5|7|output) \(\d+ units\), kde σ²=0.1").all()
     mi = result.evidence["mi"]
     assert set(mi["seed"]) == {0, 1} and set(mi["activation"]) == {"tanh", "relu"}
@@ -91,10 +91,10 @@ def test_opt_in_and_probe() -> None:
 
 
 def test_verdict_rule() -> None:
-    assert verdict("tanh", "compresses") == "supported"
-    assert verdict("tanh", "does not compress") == "not supported"
-    assert verdict("relu", "does not compress") == "supported"
-    assert verdict("relu", "compresses") == "not supported"
+    assert verdict("tanh", "compresses") == "supports"
+    assert verdict("tanh", "does not compress") == "contradicts"
+    assert verdict("relu", "does not compress") == "supports"
+    assert verdict("relu", "compresses") == "contradicts"
     assert verdict("relu", "undetermined") == "inconclusive"
     assert verdict("elu", "compresses") == "inconclusive"
     assert verdict("relu", "saturated") == "inconclusive"
@@ -112,4 +112,4 @@ def test_saturated_layers_get_no_verdict() -> None:
                              "I_XT": value, "I_TY": 1.0})  # fmt: skip
     rows_out, summary = verdict_rows(pd.DataFrame(rows), {"1": 1024, "3": 20}, probe_size=64)
     assert summary.set_index("layer")["observed"].to_dict() == {"1": "saturated", "3": "does not compress"}
-    assert rows_out["verdict"].tolist() == ["inconclusive", "supported"]
+    assert rows_out["verdict"].tolist() == ["inconclusive", "supports"]
