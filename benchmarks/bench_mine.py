@@ -2,7 +2,7 @@
 
 Run by hand: ``python benchmarks/bench_mine.py [--quick]``. Results go into ``benchmarks/RESULTS.md``.
 
-1. Accuracy (SCIENCE.md §4): N = 5000, a bivariate Gaussian with ρ = 0.9 (truth −½·log2(1 − 0.81) =
+1. Accuracy (docs/science.md §4): N = 5000, a bivariate Gaussian with ρ = 0.9 (truth −½·log2(1 − 0.81) =
    1.198 bits) and a 10-d Gaussian of 5 independent pairs with ρ = √0.75 (1 bit each, truth 5 bits);
    the target is within 10% of the truth, over several seeds.
 2. Warm against cold starts on a synthetic "trajectory" of 20 epochs: X ~ N(0, I_4) (the inputs),

@@ -28,7 +28,7 @@ class EchoNoise(nn.Module):
     [``ECHO_MIN_SCALE``, ``ECHO_MAX_SCALE``] = [1e-6, 0.8372] (the authors scale a sigmoid by
     c = 0.8359 for the same reason); the rate uses the clipped s.
 
-    Caveat (SCIENCE.md): the exact rate needs ε to have a density. With discrete f(X) and small s the
+    Caveat (docs/science.md §3): the exact rate needs ε to have a density. With discrete f(X) and small s the
     series can be singular (binary f with constant s < 0.5 is Cantor-like); use continuous inputs.
 
     Args:

@@ -1,6 +1,6 @@
 """Built-in data sets: the exact 12-bit set of Shwartz-Ziv & Tishby (2017) and scikit-learn's digits.
 
-Nothing here reads a file: the 12-bit set is rebuilt from its generating rule (SCIENCE.md §2), and the
+Nothing here reads a file: the 12-bit set is rebuilt from its generating rule (docs/science.md §2), and the
 digits ship inside scikit-learn.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-#: Edges of the icosahedron whose 12 vertices carry the 12 bits (SCIENCE.md §2).
+#: Edges of the icosahedron whose 12 vertices carry the 12 bits (docs/science.md §2).
 ICOSAHEDRON_EDGES: tuple[tuple[int, int], ...] = (
     (0, 1), (0, 3), (0, 5), (0, 10), (0, 11), (1, 2), (1, 3), (1, 4), (1, 11), (2, 3),
     (2, 4), (2, 8), (2, 9), (3, 8), (3, 10), (4, 6), (4, 9), (4, 11), (5, 6), (5, 7),

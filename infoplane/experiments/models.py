@@ -36,7 +36,7 @@ def mlp(widths: Sequence[int], activation: Activation | str = "tanh") -> nn.Sequ
 
     The last layer is linear (logits; the softmax lives in the cross-entropy loss). Weights are drawn
     from a normal distribution truncated at two standard deviations, std ``1/sqrt(fan_in)``; biases
-    are zero (SCIENCE.md §2). Draws use torch's global generator: seed it for reproducible weights.
+    are zero (docs/science.md §2). Draws use torch's global generator: seed it for reproducible weights.
 
     Args:
         widths: layer widths, input first, at least two entries.

@@ -1,4 +1,4 @@
-"""A seeded, deterministic training loop for the canonical experiment (SCIENCE.md §2)."""
+"""A seeded, deterministic training loop for the canonical experiment (docs/science.md §2)."""
 
 from __future__ import annotations
 

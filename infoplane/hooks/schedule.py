@@ -6,7 +6,7 @@ import numpy as np
 
 
 def log_spaced_epochs(n_epochs: int, n_points: int = 274) -> list[int]:
-    """Log-spaced, 0-based epoch indices: dense early, sparse late (SCIENCE.md §2).
+    """Log-spaced, 0-based epoch indices: dense early, sparse late (docs/science.md §2).
 
     ``unique(logspace(0, log2(n_epochs), n_points, base=2).astype(int)) - 1``, as in the original
     12-bit experiments, plus the last epoch ``n_epochs - 1`` where floating point leaves it out

@@ -17,7 +17,7 @@ from infoplane.estimators.binning import (
 
 
 def reference_information_plane(t: np.ndarray, y: np.ndarray, lo: float, hi: float, n_bins: int) -> tuple[float, float]:
-    """A slow, plain version of SCIENCE.md §3: np.unique over rows, a Python loop over classes."""
+    """A slow, plain version of docs/science.md §3: np.unique over rows, a Python loop over classes."""
     codes = np.clip(np.floor((t - lo) / (hi - lo) * n_bins), 0, n_bins - 1).astype(int)
     _, inverse, counts = np.unique(codes, axis=0, return_inverse=True, return_counts=True)
     inverse = inverse.reshape(-1)

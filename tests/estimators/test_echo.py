@@ -35,7 +35,7 @@ def test_scales_are_clipped_so_the_series_converges() -> None:
 
 
 def test_science_reference_rate_is_one_nat() -> None:
-    # X ~ U(−1, 1), f(x) = x, s(x) = (1 + |x|)/4: I(X;Z) = −E ln s = 1 nat exactly (SCIENCE.md §4).
+    # X ~ U(−1, 1), f(x) = x, s(x) = (1 + |x|)/4: I(X;Z) = −E ln s = 1 nat exactly (docs/science.md §4).
     generator = torch.Generator().manual_seed(0)
     x = torch.rand(200_000, 1, generator=generator, dtype=torch.float64) * 2 - 1
     layer = EchoNoise()

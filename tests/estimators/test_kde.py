@@ -45,7 +45,7 @@ def reference_terms_nats(points: np.ndarray, widths: list[float]) -> np.ndarray:
 
 
 def reference_bits(t: np.ndarray, y: np.ndarray | None, variance: float, bound: str) -> tuple[float, float]:
-    """SCIENCE.md §3 written out: I(X;T) = term(all); I(T;Y) = term(all) − Σ_y p(y) term(class y); bits."""
+    """docs/science.md §3 written out: I(X;T) = term(all); I(T;Y) = term(all) − Σ_y p(y) term(class y); bits."""
     width = (2.0 if bound == "upper" else 8.0) * variance
     whole = reference_terms_nats(t, [width])[0]
     if y is None:
@@ -150,7 +150,7 @@ def test_two_separated_clusters_labelled_by_cluster_give_h_y(rng: np.random.Gene
 
 @pytest.mark.parametrize("repeats", [1, 25])
 def test_four_point_mixture_gives_the_quadrature_bounds(repeats: int) -> None:
-    # SCIENCE.md §4: X uniform on {0,1,2,3}, T = X + N(0, σ²). The pairwise expression on equal numbers
+    # docs/science.md §4: X uniform on {0,1,2,3}, T = X + N(0, σ²). The pairwise expression on equal numbers
     # of each point is the population bound of the mixture.
     t = np.repeat(np.arange(4.0), repeats)[:, None]
     quadrature_nats = {0.1: (1.0291, 1.1710, 1.3762), 1.0: (0.2614, 0.3996, 0.6788)}  # lower, exact, upper
