@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from infoplane import estimators
 from infoplane.analysis import compression
 from infoplane.outputs import atomic_write, atomic_write_text
 
@@ -55,17 +56,9 @@ COLUMNS = [
 
 
 def setting_label(estimator: str, params: str) -> str:
-    """The study page's short name of a setting: ``binning 30 [-1,1]``, ``binning adaptive 30``, ``kde σ²=0.001``."""
-    p = json.loads(params)
-    if estimator == "binning":
-        if p.get("strategy") == "adaptive":
-            return f"binning adaptive {p['n_bins']}"
-        bounds = p.get("range")
-        return f"binning {p['n_bins']}" + (f" [{bounds[0]:g},{bounds[1]:g}]" if bounds else " (run range)")
-    if estimator == "kde":
-        sigma2 = p.get("noise_variance", p.get("sigma2"))
-        return f"kde σ²={sigma2:g}" + (" lower" if p.get("bound") == "lower" else "")
-    return estimator
+    """A setting's short name (``binning 30 [-1,1]``, ``binning adaptive 30``, ``kde σ²=0.001``): the
+    estimator class's own :meth:`~infoplane.estimators.base.Estimator.label_for`, as on the study page."""
+    return type(estimators.get(estimator)).label_for(json.loads(params))
 
 
 def import_study(folder: Path) -> None:
