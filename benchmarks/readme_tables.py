@@ -15,6 +15,10 @@ The block between ``<!-- BEGIN claims-table -->`` and ``<!-- END claims-table --
 ``docs/results/claims/claims.csv`` (the output of ``infoplane claims``, copied with ``--import-claims FOLDER``
 together with its evidence): per claim and network, which layers get which verdict, and where another
 estimator setting disagrees.
+
+The block between ``<!-- BEGIN demo-output -->`` and ``<!-- END demo-output -->`` is what ``infoplane demo``
+prints, computed from its saved MI table ``docs/results/demo/mi_table.parquet`` (``--import-demo FOLDER``
+saves a new demo's ``mi.csv`` there).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import pandas as pd
 
 from infoplane import estimators
 from infoplane.analysis import compression
+from infoplane.experiments.demo import drops_text
 from infoplane.outputs import atomic_write, atomic_write_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +45,10 @@ BEGIN, END = "<!-- BEGIN study-table -->", "<!-- END study-table -->"
 CLAIMS_RESULTS = ROOT / "docs" / "results" / "claims"
 CLAIMS_TABLE = CLAIMS_RESULTS / "claims.csv"
 CLAIMS_BEGIN, CLAIMS_END = "<!-- BEGIN claims-table -->", "<!-- END claims-table -->"
+#: The demo's MI table (``infoplane demo``'s ``mi.csv``, columns the drops need) and its README block.
+DEMO_TABLE = ROOT / "docs" / "results" / "demo" / "mi_table.parquet"
+DEMO_BEGIN, DEMO_END = "<!-- BEGIN demo-output -->", "<!-- END demo-output -->"
+DEMO_COLUMNS = ["run", "activation", "seed", "epoch", "layer", "layer_index", "estimator", "params", "I_XT", "I_TY"]
 #: The MI-table columns the verdicts read; the rest of the study's table is not saved.
 COLUMNS = [
     "run",
@@ -203,6 +212,13 @@ def claims_markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
+def demo_markdown(table: pd.DataFrame) -> str:
+    """The README's demo block: what ``infoplane demo`` printed of the saved MI table."""
+    epochs = int(table["epoch"].max()) + 1
+    seed = int(table["seed"].iloc[0])
+    return f"```text\n{drops_text(table, epochs, seed)}\n```\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -217,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="first copy FOLDER/claims.csv and FOLDER/evidence/*.parquet (an `infoplane claims` output)",
     )
+    parser.add_argument(
+        "--import-demo", dest="demo_folder", type=Path, help="first save FOLDER/mi.csv (an `infoplane demo` output)"
+    )
     args = parser.parse_args(argv)
     if args.folder is not None:
         import_study(args.folder)
@@ -230,6 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     new = render(readme, markdown(result))
     if CLAIMS_TABLE.is_file():
         new = render(new, claims_markdown(pd.read_csv(CLAIMS_TABLE)), CLAIMS_BEGIN, CLAIMS_END)
+    if args.demo_folder is not None:
+        atomic_write(DEMO_TABLE, lambda h: pd.read_csv(args.demo_folder / "mi.csv")[DEMO_COLUMNS].to_parquet(h, index=False))
+    new = render(new, demo_markdown(pd.read_parquet(DEMO_TABLE)), DEMO_BEGIN, DEMO_END)
     if args.check:
         stale = [
             p.name

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     from infoplane.experiments.demo import (
         DEMO_ACTIVATIONS,
         demo_run_path,
-        hidden_layer_drops,
+        drops_text,
         train_demo_runs,
     )
     from infoplane.outputs import check_output
@@ -63,17 +63,7 @@ def run(args: argparse.Namespace) -> int:
     report, table, _ = pipeline.build_report(paths, report, progress=progress, csv=csv, force=args.force)
     print(f"\nreport: {report.resolve()}")
     print(f"runs:   {', '.join(str(p) for p in paths)}")
-    print(
-        f"\nI(X;T) of the hidden layers after its peak (binning, 30 bins over each layer's range over all "
-        f"logged epochs; {args.epochs} epochs, seed {args.seed}):"
-    )
-    for activation, group in hidden_layer_drops(table).groupby("activation", sort=False):
-        print(f"  {activation}:")
-        for row in group.itertuples():
-            print(
-                f"    layer {row.layer:>3}: peak {row.peak_I_XT:6.3f} bits at epoch {row.peak_epoch:>5}, "
-                f"final {row.final_I_XT:6.3f} bits, fell {row.delta_bits:6.3f} bits"
-            )
+    print("\n" + drops_text(table, args.epochs, args.seed))
     print(
         f"\ndone in {time.perf_counter() - started:.0f} s; open the report in a browser (it works offline)."
     )

@@ -104,4 +104,22 @@ def hidden_layer_drops(table: pd.DataFrame) -> pd.DataFrame:
     return drops[drops["layer"] != "output"]
 
 
-__all__ = ["DEMO_ACTIVATIONS", "demo_run_path", "hidden_layer_drops", "train_demo_runs"]
+def drops_text(table: pd.DataFrame, epochs: int, seed: int) -> str:
+    """What ``infoplane demo`` prints of its MI table: per activation and hidden layer, the I(X;T) peak,
+    final value and drop (:func:`hidden_layer_drops`); ``benchmarks/readme_tables.py`` writes the same
+    text into the README from the saved table."""
+    lines = [
+        f"I(X;T) of the hidden layers after its peak (binning, 30 bins over each layer's range over all "
+        f"logged epochs; {epochs} epochs, seed {seed}):"
+    ]
+    for activation, group in hidden_layer_drops(table).groupby("activation", sort=False):
+        lines.append(f"  {activation}:")
+        lines += [
+            f"    layer {row.layer:>3}: peak {row.peak_I_XT:6.3f} bits at epoch {row.peak_epoch:>5}, "
+            f"final {row.final_I_XT:6.3f} bits, fell {row.delta_bits:6.3f} bits"
+            for row in group.itertuples()
+        ]
+    return "\n".join(lines)
+
+
+__all__ = ["DEMO_ACTIVATIONS", "demo_run_path", "drops_text", "hidden_layer_drops", "train_demo_runs"]
