@@ -107,7 +107,7 @@ def test_report_with_two_estimators_and_a_bad_parameter(tmp_path: Path, capsys: 
     assert main(args) == 0
     traces = figure_traces(report.read_text(), "information-plane")
     assert len(traces) == 2 * 6  # one row per estimator, a trace per layer
-    assert "ksg (k=4" in report.read_text()
+    assert "ksg k=4" in report.read_text()
     assert main(["report", str(out), "-o", str(report), "--param", "binning.bins=3"]) == 2  # a usage error
     assert "has no parameters ['bins']" in capsys.readouterr().err
 
