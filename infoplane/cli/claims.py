@@ -28,7 +28,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
         formatter_class=Formatter,
     )
     p.add_argument("--claims", nargs="+", default=None, metavar="ID",
-                   help="claim ids (default: every default claim; 'mnist' is opt-in)")  # fmt: skip
+                   help="claim ids (default: all but the opt-in 'mnist')")  # fmt: skip
     p.add_argument("--seeds", type=positive_int, default=None, help="seeds per condition (default 10)")
     p.add_argument("--epochs", type=positive_int, default=None, help="training epochs (default 4000)")
     p.add_argument(
