@@ -43,8 +43,8 @@ stops leaves the stack, so the rest run on. Warm starts: a problem may start fro
 weights (:class:`CriticState`), which is the first early-stopping candidate (step 0).
 
 Inputs are preprocessed per coordinate before the critic: ``"copula"`` maps each coordinate to normal
-scores by rank (:func:`copula_normal_scores`; MI is unchanged by monotone maps of each coordinate, and
-heavy tails no longer swamp the critic's inputs), ``"standardise"`` z-scores. Class labels become one-hot
+scores by rank (:func:`infoplane.estimators.preprocess.copula_normal_scores`; MI is unchanged by monotone
+maps of each coordinate, and heavy tails no longer swamp the critic's inputs), ``None`` z-scores. Class labels become one-hot
 columns (never rank-mapped).
 """
 
@@ -60,16 +60,16 @@ from typing import Any
 
 import numpy as np
 import torch
-from scipy import special, stats
 
-from infoplane.estimators.base import Estimator
+from infoplane.estimators.base import Check, Estimator, Interval, Options
+from infoplane.estimators.preprocess import copula_normal_scores
 from infoplane.infotheory import standardise
 from infoplane.samples import as_class_labels, as_samples, is_discrete_labels
 
 BITS_PER_NAT = 1.0 / math.log(2.0)
 BOUNDS = ("dv", "nwj", "infonce", "smile")
 CRITICS = ("separable", "concat")
-PREPROCESS = ("copula", "standardise")
+PREPROCESS = ("copula", None)
 
 __all__ = [
     "BOUNDS", "CRITICS", "PREPROCESS", "CriticEstimator", "CriticFit", "CriticSettings", "CriticState", "bound_with_stderr",
@@ -262,24 +262,6 @@ def bound_with_stderr(
 # --------------------------------------------------------------------------------------------------
 
 
-def copula_normal_scores(values: np.ndarray) -> np.ndarray:
-    """Each column mapped to normal scores by rank: Φ⁻¹((rank − ½)/N), ties given their mean rank.
-
-    MI is unchanged by a strictly increasing map of each coordinate, and the result has Gaussian
-    marginals whatever the input's tails (a Student-t with ν = 1 included). A local stand-in for the
-    shared ``infoplane.estimators.preprocess`` map until that lands.
-
-    Args:
-        values: (N, d) float samples.
-
-    Returns:
-        (N, d) float64 normal scores; a constant column becomes zeros.
-    """
-    values = np.asarray(values, dtype=np.float64)
-    ranks = stats.rankdata(values, axis=0)
-    return special.ndtri((ranks - 0.5) / len(values))
-
-
 def one_hot(labels: np.ndarray) -> np.ndarray:
     """(N,) integer labels → (N, n_classes) float one-hot, classes numbered densely in sorted order."""
     _, dense = np.unique(labels, return_inverse=True)
@@ -295,7 +277,7 @@ def prepare_side(values: Any, name: str, preprocess: str, n: int | None = None) 
     Args:
         values: (N, …) samples (trailing dimensions flattened) or (N,) integer labels.
         name: the argument's name, for messages.
-        preprocess: ``"copula"`` or ``"standardise"`` (see the module docstring).
+        preprocess: ``"copula"`` or None (z-scores; see the module docstring).
         n: the row count it must have, or None.
 
     Raises:
@@ -717,6 +699,11 @@ def train_critics(
 LayerStates = dict[tuple[str, str], CriticState]
 
 
+def _is_torch_device(value: Any) -> bool:
+    torch.device(value)
+    return True
+
+
 class CriticEstimator(Estimator):
     """Shared part of the critic-based lower bounds (InfoNCE, NWJ, SMILE): parameters, fits, warm starts.
 
@@ -734,6 +721,23 @@ class CriticEstimator(Estimator):
     accepts_continuous = True
     invariant_under_invertible_maps = False
     _computational_params: tuple[str, ...] = ("device",)
+    _parameter_constraints: dict[str, list[Any]] = {
+        **{
+            name: [Interval(int, 1, None)]
+            for name in ("hidden", "n_layers", "embed", "steps", "eval_every", "patience", "negatives", "n_marginal")
+        },
+        "batch_size": [Interval(int, 2, None)],
+        "eval_size": [Interval(int, 2, None)],
+        "critic": [Options(CRITICS)],
+        "lr": [Interval(float, 0, None, closed="neither")],
+        "holdout": [Interval(float, 0, 1, closed="neither")],
+        "weight_average": [Interval(float, 0, 1, closed="left")],
+        "min_improvement": [Interval(float, 0, None)],
+        "preprocess": [Options(("copula",)), None],
+        "warm_start": [bool],
+        "seed": [Interval(int, 0, None)],
+        "device": [Check(_is_torch_device, "a torch device such as 'cpu' or 'cuda'"), None],
+    }
     #: Warm-start state of a trajectory copy (class-level default: ``__init__`` stores parameters only).
     _warm_states: LayerStates | None = None
 
@@ -754,7 +758,7 @@ class CriticEstimator(Estimator):
         negatives: int = 16,
         n_marginal: int = 32,
         eval_size: int = 512,
-        preprocess: str = "copula",
+        preprocess: str | None = "copula",
         warm_start: bool = True,
         seed: int = 0,
         device: str | None = None,
@@ -791,10 +795,7 @@ class CriticEstimator(Estimator):
             ValueError: a parameter is out of range (the message names it), or ``device`` names CUDA
                 where none is available.
         """
-        if self.preprocess not in PREPROCESS:
-            raise ValueError(f"{self.name}: preprocess={self.preprocess!r} must be one of {PREPROCESS}")
-        if not isinstance(self.warm_start, (bool, np.bool_)):
-            raise ValueError(f"{self.name}: warm_start={self.warm_start!r} must be True or False")
+        self.validate_params()
         if self.device is not None:
             try:
                 device = torch.device(self.device)

@@ -34,7 +34,7 @@ class InfoNCE(CriticEstimator):
         n_marginal: held-out negatives per row of a concatenated critic (random derangements).
         eval_size: held-out rows watched by early stopping (the reported bound uses all held-out rows).
         preprocess: ``"copula"`` (normal scores by rank per coordinate; robust to heavy tails) or
-            ``"standardise"`` (z-scores). Labels are one-hot either way.
+            None (z-scores only). Labels are one-hot either way.
         warm_start: let :meth:`fit_trajectory` / :meth:`information_plane_layers` start each epoch's critics
             from the previous epoch's.
         seed: seeds split, networks and batches; same inputs and seed give the same number on CPU.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from infoplane.estimators.base import register
+from typing import Any
+
+from infoplane.estimators.base import Interval, register
 from infoplane.estimators.critics import CriticEstimator
 
 
@@ -21,6 +23,10 @@ class Smile(CriticEstimator):
     """
 
     _bound = "smile"
+    _parameter_constraints: dict[str, list[Any]] = {
+        **CriticEstimator._parameter_constraints,
+        "clip": [Interval(float, 0, None, closed="neither")],
+    }
     quantity = (
         "SMILE: clipped Donsker–Varadhan estimate of MI from a critic trained on the Jensen–Shannon bound "
         "(Song & Ermon 2020), capped in practice at O(log N)"
@@ -44,7 +50,7 @@ class Smile(CriticEstimator):
         negatives: int = 16,
         n_marginal: int = 32,
         eval_size: int = 512,
-        preprocess: str = "copula",
+        preprocess: str | None = "copula",
         warm_start: bool = True,
         seed: int = 0,
         device: str | None = None,

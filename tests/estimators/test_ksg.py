@@ -200,7 +200,7 @@ def test_dead_units_carry_no_information(rng: np.random.Generator) -> None:
 def test_registered_with_its_parameters_and_flags() -> None:
     est = get("ksg", k=5)
     assert isinstance(est, KSG)
-    assert est.get_params() == {"k": 5, "jitter": 1e-10, "standardize": True, "seed": 0}
+    assert est.get_params() == {"k": 5, "jitter": 1e-10, "standardize": True, "seed": 0, "preprocess": None}
     assert not (KSG.is_lower_bound or KSG.needs_training) and KSG.accepts_continuous
     assert "KSG" in est.describe() and "k=5" in est.describe()
 
