@@ -52,11 +52,12 @@ from __future__ import annotations
 
 import copy
 import functools
+import itertools
 import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -437,7 +438,7 @@ def _init_weights(settings: CriticSettings, d_a: int, d_b: int) -> tuple[torch.T
     generator = torch.Generator().manual_seed(int(settings.seed))
     tensors = []
     for widths in _widths(settings, d_a, d_b):
-        for fan_in, fan_out in zip(widths[:-1], widths[1:]):
+        for fan_in, fan_out in itertools.pairwise(widths):
             limit = 1.0 / math.sqrt(max(fan_in, 1))
             tensors.append((torch.rand(fan_in, fan_out, generator=generator) * 2 - 1) * limit)
             tensors.append((torch.rand(1, fan_out, generator=generator) * 2 - 1) * limit)
@@ -602,7 +603,7 @@ def train_critics(
         return value.cpu().numpy(), stderr.cpu().numpy()
 
     active = np.arange(len(problems))  # problem index of each row of the stack
-    best_value, stderr = evaluate(averaged, a_held, b_held, eval_negatives)
+    best_value, _ = evaluate(averaged, a_held, b_held, eval_negatives)
     reference = best_value.copy()
     best_step = np.zeros(len(problems), dtype=np.int64)
     best_state: list[list[torch.Tensor]] = [[t[i].clone() for t in averaged] for i in range(len(problems))]
@@ -720,8 +721,8 @@ class CriticEstimator(Estimator):
     needs_training = True
     accepts_continuous = True
     invariant_under_invertible_maps = False
-    _computational_params: tuple[str, ...] = ("device",)
-    _parameter_constraints: dict[str, list[Any]] = {
+    _computational_params: ClassVar[tuple[str, ...]] = ("device",)
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         **{
             name: [Interval(int, 1, None)]
             for name in ("hidden", "n_layers", "embed", "steps", "eval_every", "patience", "negatives", "n_marginal")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from infoplane.estimators.base import Interval, register
 from infoplane.estimators.critics import CriticEstimator
@@ -23,7 +23,7 @@ class Smile(CriticEstimator):
     """
 
     _bound = "smile"
-    _parameter_constraints: dict[str, list[Any]] = {
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         **CriticEstimator._parameter_constraints,
         "clip": [Interval(float, 0, None, closed="neither")],
     }

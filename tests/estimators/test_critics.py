@@ -10,8 +10,7 @@ import pytest
 import torch
 
 from infoplane import Run, estimate
-from infoplane.estimators import InfoNCE, NWJ, Smile, get
-from infoplane.estimators.preprocess import copula_normal_scores
+from infoplane.estimators import NWJ, InfoNCE, Smile, get
 from infoplane.estimators.critics import (
     CriticSettings,
     bound,
@@ -25,6 +24,7 @@ from infoplane.estimators.critics import (
     smile_bound,
     train_critics,
 )
+from infoplane.estimators.preprocess import copula_normal_scores
 
 #: Quick settings: the tests are about behaviour and rough accuracy, on 2 shared cores.
 FAST: dict[str, Any] = {
