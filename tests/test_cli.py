@@ -123,7 +123,7 @@ def test_export_writes_the_tidy_table(tmp_path: Path) -> None:
     table = pd.read_parquet(tmp_path / "run.parquet")
     expected = estimate(load_run(run_path), ["binning"], progress=False)
     pd.testing.assert_frame_equal(table, expected, check_dtype=False)
-    assert len(table) == 3 * 6 and list(table.columns)[-3:] == ["I_XT", "I_TY", "setting"]
+    assert len(table) == 3 * 6 and list(table.columns)[-4:] == ["I_XT", "I_TY", "ceiling_bits", "setting"]
     csv = tmp_path / "mi.csv"
     assert main(["export", str(run_path), "--estimator", "binning", "kde", "-o", str(csv)]) == 0
     assert set(pd.read_csv(csv)["estimator"]) == {"binning", "kde"}

@@ -24,11 +24,12 @@ from infoplane.estimators.base import Estimator
 from infoplane.run import Run, run_name
 
 #: Columns of an MI table, in order. ``I_XT`` and ``I_TY`` are in bits; ``params`` is the estimator's
-#: setting as given (JSON), ``fitted`` what a run decided on top of it (JSON), ``setting`` the
-#: estimator's short label (e.g. ``binning 30 [-1,1]``).
+#: setting as given (JSON), ``fitted`` what a run decided on top of it (JSON), ``ceiling_bits`` the most a
+#: lower-bound estimator can report on this many samples (bits; NaN for estimators without one, see
+#: :func:`ceiling_bits`), ``setting`` the estimator's short label (e.g. ``binning 30 [-1,1]``).
 MI_COLUMNS = [
     "run", "activation", "seed", "epoch", "layer", "layer_index", "estimator", "params", "fitted", "I_XT", "I_TY",
-    "setting",
+    "ceiling_bits", "setting",
 ]  # fmt: skip
 #: The same list under its older name.
 COLUMNS = MI_COLUMNS
@@ -36,8 +37,8 @@ COLUMNS = MI_COLUMNS
 EstimatorSpec = str | Estimator
 
 __all__ = [
-    "COLUMNS", "MI_COLUMNS", "Estimator", "EstimatorSpec", "applies_to", "as_estimator", "as_estimators", "estimate",
-    "estimate_row", "estimates_frame", "setting_label",
+    "COLUMNS", "MI_COLUMNS", "Estimator", "EstimatorSpec", "applies_to", "as_estimator", "as_estimators", "ceiling_bits",
+    "estimate", "estimate_row", "estimates_frame", "estimates_layers_together", "setting_label",
 ]  # fmt: skip
 
 
@@ -88,6 +89,37 @@ def _label_for(name: str, params: str) -> str:
     return label if isinstance(label, str) and label else name
 
 
+def ceiling_bits(estimator: Estimator, n_samples: int) -> float:
+    """The most ``estimator`` can report on ``n_samples`` samples, in bits; NaN where it states none.
+
+    Lower-bound estimators state it with a method ``ceiling_bits(n) -> float`` (InfoNCE: log2 of its
+    negatives + 1; DV, NWJ, SMILE: O(log N) after McAllester & Stratos 2020). An estimate near its ceiling
+    says "at least this much".
+    """
+    method = getattr(estimator, "ceiling_bits", None)
+    if not callable(method):
+        return math.nan
+    try:
+        value = float(method(int(n_samples)))
+    except (TypeError, ValueError):
+        return math.nan
+    return value if math.isfinite(value) else math.nan
+
+
+def estimates_layers_together(estimator: Estimator) -> bool:
+    """Whether :func:`estimate` hands ``estimator`` all layers of an epoch at once.
+
+    The trajectory-level hook: an estimator with a method
+    ``information_plane_layers(x, ts: dict[str, array], y, state) -> (dict[str, (I_XT, I_TY)], state)`` (bits)
+    gets, epoch by epoch, every layer's activations together and the ``state`` its previous call
+    returned (``None`` at the first epoch), e.g. to fit all layers' critics in one network, warm-started.
+    Not used for estimators that need per-sample aux records.
+    """
+    return callable(getattr(estimator, "information_plane_layers", None)) and not tuple(
+        getattr(estimator, "requires_aux", ())
+    )
+
+
 def _is_finite(values: Any) -> bool:
     if isinstance(values, torch.Tensor):
         return bool(torch.isfinite(values).all())
@@ -107,6 +139,7 @@ def estimate_row(
     given: Estimator | None = None,
     where: str = "",
     strict: bool = True,
+    values: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
     """Estimate one layer at one epoch with one estimator: one MI-table row (without the run columns).
 
@@ -130,10 +163,13 @@ def estimate_row(
         where: prefix of messages naming the run, e.g. ``"run 'tanh-seed1', "``.
         strict: a ``ValueError`` from the estimator is raised, naming layer and epoch (offline); with
             ``strict=False`` it becomes a warned NaN (online estimation must not stop training).
+        values: (I(X;T), I(T;Y)) in bits already estimated (by an estimator that fits all layers of an
+            epoch together, see :func:`estimates_layers_together`): used instead of calling
+            ``information_plane``; checked like its result.
 
     Returns:
         A dict with the keys ``epoch``, ``layer``, ``layer_index``, ``estimator``, ``params``,
-        ``fitted``, ``I_XT``, ``I_TY`` (bits) and ``setting``.
+        ``fitted``, ``I_XT``, ``I_TY`` (bits), ``ceiling_bits`` (bits, NaN for none) and ``setting``.
 
     Raises:
         ValueError: (``strict``) the estimator refused the data; the message names where.
@@ -151,8 +187,9 @@ def estimate_row(
         )
     else:
         try:
-            i_xt, i_ty = estimator.information_plane(x, t, y, **{key: records[key] for key in required})
-            i_xt, i_ty = float(i_xt), float(i_ty)
+            if values is None:
+                values = estimator.information_plane(x, t, y, **{key: records[key] for key in required})
+            i_xt, i_ty = float(values[0]), float(values[1])
         except ValueError as exc:
             if strict:
                 raise ValueError(f"{place}: {exc}") from None
@@ -179,6 +216,7 @@ def estimate_row(
         "fitted": given.params_json(decided),
         "I_XT": i_xt,
         "I_TY": i_ty,
+        "ceiling_bits": ceiling_bits(estimator, len(t)),
         "setting": setting_label(given),
     }
 
@@ -246,6 +284,39 @@ def _online_rows(run: Run, asked: Sequence[tuple[EstimatorSpec, Estimator]]) -> 
     return table[keep].reset_index(drop=True)
 
 
+def _layers_together(
+    estimator: Estimator,
+    run: Run,
+    usable: Sequence[str],
+    x: Any,
+    y: Any,
+    where: str,
+    run_columns: dict[str, Any],
+    bar: Any,
+) -> list[dict[str, Any]]:
+    """The rows of one run and estimator through ``information_plane_layers``: epoch by epoch, all layers
+    together, each call warm from the previous epoch's state; rows in the usual order (layer, then epoch)."""
+    state: Any = None
+    per_layer: dict[str, list[dict[str, Any]]] = {layer: [] for layer in usable}
+    for i, epoch in enumerate(run.epochs):
+        ts = {layer: run.activations[layer][i].float().numpy() for layer in usable}
+        finite = {layer: t for layer, t in ts.items() if _is_finite(t)}  # diverged layers are gaps
+        values: Mapping[str, tuple[float, float]] = {}
+        if finite:
+            try:
+                values, state = estimator.information_plane_layers(x, finite, y, state)  # type: ignore[attr-defined]
+            except ValueError as exc:
+                raise ValueError(f"{where}epoch {epoch}, {estimator.name}: {exc}") from None
+        for layer in usable:
+            row = estimate_row(
+                estimator, x, ts[layer], y, epoch=epoch, layer=layer, layer_index=run.layers.index(layer),
+                where=where, values=values.get(layer, (math.nan, math.nan)),
+            )  # fmt: skip
+            per_layer[layer].append(run_columns | row)
+            bar.update()
+    return [row for layer in usable for row in per_layer[layer]]
+
+
 def estimate(
     runs: Run | Sequence[Run],
     estimators: EstimatorSpec | Sequence[EstimatorSpec] | None = None,
@@ -259,6 +330,9 @@ def estimate(
 
     An estimator that needs per-sample records beside a layer's output (``requires_aux``, e.g. echo's
     ``log2_scale``) is applied only to the layers that have them.
+
+    An estimator with ``information_plane_layers`` (the critic bounds: infonce, nwj, smile) gets all layers of
+    an epoch at once, warm from the previous epoch (see :func:`estimates_layers_together`).
 
     Per run and layer, each estimator first sees the whole trajectory (``fit_trajectory``): with binning
     and no fixed range, this takes the layer's range over all logged epochs, so epochs are comparable.
@@ -330,6 +404,9 @@ def estimate(
                         f"which no layer of this run has"
                     )
                 bar.update(len(run.epochs) * (len(run.layers) - len(usable)))
+                if estimates_layers_together(estimator):
+                    rows += _layers_together(estimator, run, usable, x, y, where, run_columns, bar)
+                    continue
                 for layer_index, layer in enumerate(run.layers):
                     if layer not in usable:
                         continue

@@ -16,13 +16,17 @@ from infoplane.estimators.base import (
     get,
     register,
 )
+from infoplane.estimators import infonce, nwj, smile
 from infoplane.estimators.binning import Binning
 from infoplane.estimators.echo import Echo
 from infoplane.estimators.gaussian import Gaussian
 from infoplane.estimators.kde import KDE
 from infoplane.estimators.ksg import KSG
+from infoplane.estimators.infonce import InfoNCE
 from infoplane.estimators.mine import Mine
+from infoplane.estimators.nwj import NWJ
 from infoplane.estimators.renyi import Renyi
+from infoplane.estimators.smile import Smile
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -46,3 +50,4 @@ __all__ = [
     "register",
 ]
 __all__ += ["Gaussian", "Renyi", "gaussian", "preprocess", "renyi"]
+__all__ += ["InfoNCE", "NWJ", "Smile", "infonce", "nwj", "smile"]

@@ -47,7 +47,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from infoplane.estimators.base import Check, Estimator, Interval, register
+from infoplane.estimators.base import Check, Estimator, Interval, Options, register
+from infoplane.estimators.preprocess import PREPROCESS_OPTIONS, apply_preprocess
 from infoplane.infotheory import BITS_PER_NAT, standardise
 from infoplane.samples import as_class_labels, as_samples, is_discrete_labels
 
@@ -339,6 +340,10 @@ class Mine(Estimator):
         seed: seeds the split, the network and the batches; same inputs and seed give the same number
             on CPU.
         device: torch device for training (``None``: CPU; ``"cuda"`` when available).
+        preprocess: ``"copula"`` (default): each continuous coordinate mapped to normal scores by rank
+            (:mod:`infoplane.estimators.preprocess`) before z-scoring; MI is unchanged, and heavy-tailed
+            inputs no longer collapse the bound (Student-t: ~0.02 bits for 0.32 without it, issue 12).
+            ``None``: z-scores only (the behaviour before issue 12).
     """
 
     needs_training = True
@@ -358,6 +363,7 @@ class Mine(Estimator):
         "warm_start": [bool],
         "seed": [Interval(Integral, 0, None)],
         "device": [Check(_is_torch_device, "a torch device such as 'cpu' or 'cuda'"), None],
+        "preprocess": [Options(PREPROCESS_OPTIONS), None],
     }
     quantity = (
         "Donsker–Varadhan lower bound on MI from a trained statistics network (MINE), capped in practice "
@@ -385,6 +391,7 @@ class Mine(Estimator):
         warm_start: bool = True,
         seed: int = 0,
         device: str | None = None,
+        preprocess: str | None = "copula",
     ) -> None:
         self.hidden = hidden
         self.n_layers = n_layers
@@ -401,6 +408,7 @@ class Mine(Estimator):
         self.warm_start = warm_start
         self.seed = seed
         self.device = device
+        self.preprocess = preprocess
 
     @property
     def is_lower_bound(self) -> bool:
@@ -500,14 +508,20 @@ class Mine(Estimator):
         xt, ty = self.fit_information_plane(x, t, y)
         return xt.mi_bits, ty.mi_bits
 
-    @staticmethod
-    def _prepare(a: Any, b: Any, name_a: str, name_b: str) -> tuple[np.ndarray, np.ndarray]:
-        """Both sides as standardised float arrays (N, d); integer-label ``b`` becomes one-hot."""
-        a_arr = as_samples(a, name_a)
+    def ceiling_bits(self, n: int) -> float:
+        """The most the reported bound can be on ``n`` samples, in bits: log2 of the held-out count
+        (McAllester & Stratos 2020: O(log N), taken with constant 1); NaN when too few are held out."""
+        n_held = round(float(self.holdout) * int(n))
+        return math.log2(n_held) if n_held >= 2 else math.nan
+
+    def _prepare(self, a: Any, b: Any, name_a: str, name_b: str) -> tuple[np.ndarray, np.ndarray]:
+        """Both sides as standardised float arrays (N, d), continuous ones after ``preprocess`` (the copula
+        map by default: heavy tails no longer collapse the bound); integer-label ``b`` becomes one-hot."""
+        a_arr = apply_preprocess(self.preprocess, as_samples(a, name_a))
         if is_discrete_labels(b):
             b_arr = one_hot(as_class_labels(b, len(a_arr), name_b))
         else:
-            b_arr = as_samples(b, name_b)
+            b_arr = apply_preprocess(self.preprocess, as_samples(b, name_b))
         if len(a_arr) != len(b_arr):
             raise ValueError(
                 f"{name_a} and {name_b} must pair samples: {len(a_arr)} rows against {len(b_arr)}"

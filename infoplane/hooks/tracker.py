@@ -649,7 +649,7 @@ class Tracker:
             metadata=info,
             inputs=stored_inputs,
             aux=aux,
-            estimates=[{k: v for k, v in row.items() if k != "setting"} for row in self._estimates],
+            estimates=[{k: v for k, v in row.items() if k not in ("setting", "ceiling_bits")} for row in self._estimates],
         )
 
     def save(self, path: str, **metadata: Any) -> Run:

@@ -1,0 +1,113 @@
+"""Critic estimators (infonce, nwj, smile): speed and accuracy against today's `mine`, and a neural plane.
+
+Run by hand: ``PYTHONPATH=$PWD python benchmarks/bench_critics.py [gaussian] [demo RUN.pt]``. Results go
+into ``benchmarks/RESULTS.md``. One torch thread throughout (small networks; fair on a shared machine).
+
+1. ``gaussian``: the bench's Gaussian tasks (``infoplane.groundtruth`` family "gaussian": bivariate ρ 0.3 …
+   0.99, dense and sparse 2v2 … 25v25), N = 5000, seed 0. ``mine`` (defaults) fits each task alone, as
+   today (``preprocess=None``, z-scores, as before issue 12); each critic bound fits all 12 tasks in one stacked network (cold: no warm start). Reported:
+   seconds per task (for the stack: its wall time / 12) and the relative error against the analytic truth.
+2. ``demo RUN.pt``: a neural information plane of a saved demo run (the 12-bit network, 6 layers, N = 4096)
+   on every ``--stride``-th logged epoch with ``infoplane.estimate(run, InfoNCE())``: all layers of an epoch
+   fitted together (I(X;T) and I(T;Y), 12 critics in one network), warm-started from the previous epoch,
+   at most ``--steps`` (200) steps per epoch: at I(X;T) ≈ 10 bits the bound creeps up for thousands of steps,
+   so along a trajectory the training is spread over the epochs (each starts where the last stopped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import platform
+import time
+
+import numpy as np
+import torch
+
+from infoplane import estimate, load_run
+from infoplane.estimators import get
+from infoplane.estimators.critics import CriticSettings, prepare_pair, train_critics
+from infoplane.groundtruth.tasks import default_tasks
+
+
+def gaussian(n: int, seed: int, mine: bool) -> None:
+    tasks = [t for t in default_tasks() if t.family == "gaussian"]
+    samples = [t.sample(n, seed) for t in tasks]
+    rows: dict[str, list[float]] = {}
+    times: dict[str, float] = {}
+    if mine:
+        est, seconds, errors = get("mine", seed=seed, preprocess=None), 0.0, []  # today's mine, as it was
+        for task, (a, b) in zip(tasks, samples):
+            start = time.perf_counter()
+            value = est.mutual_information(a, b)
+            seconds += time.perf_counter() - start
+            errors.append((value - task.truth_bits) / task.truth_bits)
+        rows["mine (alone per task)"], times["mine (alone per task)"] = errors, seconds / len(tasks)
+    for bound in ("infonce", "smile", "nwj"):
+        settings = CriticSettings(bound=bound, seed=seed)
+        problems = [prepare_pair(a, b, "copula") for a, b in samples]
+        start = time.perf_counter()
+        fits = train_critics(problems, settings)
+        seconds = time.perf_counter() - start
+        key = f"{bound} (12 tasks stacked)"
+        rows[key] = [(f.mi_bits - t.truth_bits) / t.truth_bits for t, f in zip(tasks, fits)]
+        times[key] = seconds / len(tasks)
+    print(f"Gaussian tasks, N = {n}, seed {seed}: relative error per task")
+    print("| task | truth (bits) | " + " | ".join(rows) + " |")
+    print("|---|---:|" + "---:|" * len(rows))
+    for i, task in enumerate(tasks):
+        print(f"| {task.id} | {task.truth_bits:.3f} | " + " | ".join(f"{rows[k][i]:+.1%}" for k in rows) + " |")
+    print("| mean abs. error | | " + " | ".join(f"{np.mean(np.abs(rows[k])):.1%}" for k in rows) + " |")
+    print("| seconds per task | | " + " | ".join(f"{times[k]:.2f}" for k in rows) + " |")
+
+
+def demo(path: str, stride: int, epochs: int | None, steps: int) -> None:
+    run = load_run(path)
+    keep = list(range(0, len(run.epochs), stride))[:epochs]
+    run = dataclasses.replace(
+        run,
+        epochs=[run.epochs[i] for i in keep],
+        activations={layer: run.activations[layer][keep] for layer in run.layers},
+        metrics={name: [values[i] for i in keep] for name, values in run.metrics.items()},
+    )
+    est = get("infonce", steps=steps)
+    start = time.perf_counter()
+    table = estimate(run, est, progress=False)
+    seconds = time.perf_counter() - start
+    n_cells = len(run.layers) * len(run.epochs)
+    print(
+        f"\nneural information plane of {path}: {len(run.layers)} layers × {len(run.epochs)} epochs "
+        f"(every {stride}th logged), N = {len(run.labels)}, infonce steps={steps}: {seconds:.0f} s in all, "
+        f"{seconds / n_cells:.2f} s per layer-epoch (both I(X;T) and I(T;Y))"
+    )
+    last = table[table["epoch"] == table["epoch"].max()]
+    first = table[table["epoch"] == table["epoch"].min()]
+    print("| layer | I(X;T) first | I(X;T) last | I(T;Y) first | I(T;Y) last | ceiling |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for layer in run.layers:
+        f, l_ = first[first["layer"] == layer].iloc[0], last[last["layer"] == layer].iloc[0]
+        print(
+            f"| {layer} | {f.I_XT:.2f} | {l_.I_XT:.2f} | {f.I_TY:.3f} | {l_.I_TY:.3f} | {l_.ceiling_bits:.2f} |"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("parts", nargs="*", default=["gaussian"])
+    parser.add_argument("--n", type=int, default=5000)
+    parser.add_argument("--no-mine", action="store_true", help="skip today's mine (slow)")
+    parser.add_argument("--stride", type=int, default=2, help="every stride-th logged epoch of the demo run")
+    parser.add_argument("--epochs", type=int, default=None, help="at most this many epochs of the demo run")
+    parser.add_argument("--steps", type=int, default=200, help="most steps per epoch's fit (warm starts carry on)")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    print(f"machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, 1 thread")
+    parts = list(args.parts)
+    if "gaussian" in parts:
+        gaussian(args.n, 0, not args.no_mine)
+    if "demo" in parts:
+        demo(parts[parts.index("demo") + 1], args.stride, args.epochs, args.steps)
+
+
+if __name__ == "__main__":
+    main()
