@@ -198,7 +198,7 @@ def build_report(
     a bad parameter or an unwritable folder fails at once and writes nothing.
 
     Runs captured with ``store="none"`` show their stored online estimates with the parameters they were
-    computed with (see :func:`_report_table`); every setting in the page is described from the parameters
+    computed with (see ``_report_table``); every setting in the page is described from the parameters
     stored in the MI table (:func:`setting_descriptions`).
 
     Args:

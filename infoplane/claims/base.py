@@ -138,7 +138,7 @@ ClaimFn = Callable[[ClaimsConfig, "bool | None"], ClaimResult]
 @dataclass(frozen=True)
 class Claim:
     """A registered claim: its id, title, source and function; ``needs`` lists the trainings it uses
-    (``infoplane.claims.runs.Condition``s, from the effective config), trained up front by :func:`run_claims`."""
+    (each an ``infoplane.claims.runs.Condition``, from the effective config), trained up front by :func:`run_claims`."""
 
     id: str
     title: str

@@ -1,11 +1,11 @@
 """Claims 1, 2, 3 and 5 of issue 11, on the 12-bit set (``docs/science.md`` §5–§6).
 
-1. ``two-phases``: per activation and layer, the calibrated compression verdict (:mod:`infoplane.analysis.compression`).
-2. ``sgd-diffusion``: the same networks trained full-batch, verdicts beside minibatch training; and the
-   gradients' drift → diffusion transition against the I(X;T) peak.
-3. ``generalisation``: Spearman correlation of each layer's Δ with the generalisation gap across seeds and
-   training-set fractions.
-5. ``ib-bound``: each layer's final distance below the IB bound min(I(X;T), H(Y)).
+- claim 1, ``two-phases``: per activation and layer, the calibrated compression verdict (:mod:`infoplane.analysis.compression`).
+- claim 2, ``sgd-diffusion``: the same networks trained full-batch, verdicts beside minibatch training; and the
+  gradients' drift → diffusion transition against the I(X;T) peak.
+- claim 3, ``generalisation``: Spearman correlation of each layer's Δ with the generalisation gap across seeds and
+  training-set fractions.
+- claim 5, ``ib-bound``: each layer's final distance below the IB bound min(I(X;T), H(Y)).
 
 All four read the trainings of :mod:`infoplane.claims.runs`, shared between them.
 """

@@ -6,7 +6,7 @@ information about the irrelevant part while I(T;X) (or I(T;X_rel)) keeps growing
 fitting. This module runs their construction with exact information (no estimator):
 
 - inputs X = (X_rel, X_irr) ~ N(0, I), ``n_relevant`` + ``n_irrelevant`` dimensions;
-- a linear teacher per seed, y = w·X_rel + ε, w ~ N(0, I/n_relevant), ε ~ N(0, ``target_noise_sd``²);
+- a linear teacher per seed, y = w·X_rel + ε, w ~ N(0, I/n_relevant), ε ~ N(0, s²) with s = ``target_noise_sd``;
 - a deep linear student (widths d → hidden … → 1, no biases: the data are centred) trained by minibatch
   SGD on the squared error over ``n_train`` samples, all seeds at once in numpy;
 - each layer read as a noisy channel, T = M X + N(0, σ²I) with M the product of the weights up to it, so
@@ -186,7 +186,7 @@ def _trend(values: np.ndarray) -> np.ndarray:
 def summarise(table: pd.DataFrame, threshold: float = THRESHOLD_BITS) -> pd.DataFrame:
     """Per layer, σ² (and ``n_train`` when present): the fall of I(T;X_irr) and the changes of I(T;X_rel), I(T;X).
 
-    Per seed, each curve is smoothed (:func:`_trend`); fall = max − last of I(T;X_irr), rise = last − first
+    Per seed, each curve is smoothed (``_trend``); fall = max − last of I(T;X_irr), rise = last − first
     of I(T;X_rel) and of I(T;X). Means over seeds with expanded-percentile bootstrap 95 % intervals, the
     median epoch of the I(T;X_irr) peak, the share of the I(T;X_rel) rise made after that peak
     (``rel_rise_after_peak``: near 1 means the irrelevant part was compressed while fitting went on) and

@@ -165,7 +165,7 @@ def smile_bound(scores: torch.Tensor, clip: float) -> torch.Tensor:
 
 
 def bound(name: str, scores: torch.Tensor, clip: float = 5.0, *, matrix: bool = False) -> torch.Tensor:
-    """The bound ``name`` (one of :data:`BOUNDS`; ``"js"`` too) of ``scores``, in nats.
+    """The bound ``name`` (one of ``BOUNDS``; ``"js"`` too) of ``scores``, in nats.
 
     Args:
         name: the bound.
@@ -220,7 +220,7 @@ def bound_with_stderr(
     negatives, so this is approximate (slightly optimistic).
 
     Args:
-        name: one of :data:`BOUNDS`.
+        name: one of ``BOUNDS``.
         scores: (..., n, 1 + K) rows with the positive first, or with ``matrix`` the full (..., n, n)
             score matrix (positives on the diagonal).
         clip: SMILE's τ.
@@ -295,7 +295,7 @@ def prepare_side(values: Any, name: str, preprocess: str, n: int | None = None) 
 
 
 def prepare_pair(a: Any, b: Any, preprocess: str, names: tuple[str, str] = ("a", "b")) -> tuple[np.ndarray, np.ndarray]:
-    """Both sides of a pair as float arrays (N, d) for a critic (see :func:`prepare_side`)."""
+    """Both sides of a pair as float arrays (N, d) for a critic (see ``prepare_side``)."""
     a_arr = prepare_side(a, names[0], preprocess)
     return a_arr, prepare_side(b, names[1], preprocess, n=len(a_arr))
 
@@ -708,7 +708,7 @@ def _is_torch_device(value: Any) -> bool:
 class CriticEstimator(Estimator):
     """Shared part of the critic-based lower bounds (InfoNCE, NWJ, SMILE): parameters, fits, warm starts.
 
-    A subclass sets ``_bound`` (one of :data:`BOUNDS`) and its docstring; everything else is here.
+    A subclass sets ``_bound`` (one of ``BOUNDS``) and its docstring; everything else is here.
     Results are returned, never stored: :meth:`fit` gives a :class:`CriticFit`, :meth:`estimate`
     (bits, standard error), :meth:`fit_information_plane` the two fits (X;T, T;Y).
 

@@ -199,7 +199,7 @@ class Gaussian(Estimator):
 
     @property
     def scale_invariant(self) -> bool:
-        """Always: columns are standardised (or ranked) first."""
+        """True at any scale: columns are standardised (or ranked) first."""
         return True
 
     @classmethod

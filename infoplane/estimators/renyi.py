@@ -341,7 +341,7 @@ class Renyi(Estimator):
 
     @property
     def scale_invariant(self) -> bool:
-        """Always: each side is divided by its RMS before the kernel."""
+        """True at any scale: each side is divided by its RMS before the kernel."""
         return True
 
     @classmethod

@@ -57,7 +57,7 @@ def table_html(frame: pd.DataFrame, float_format: str = "{:.3f}") -> str:
 
 
 def check_plotlyjs(plotlyjs: str) -> str:
-    """``plotlyjs`` if it is one of :data:`PLOTLYJS_MODES`.
+    """``plotlyjs`` if it is one of ``PLOTLYJS_MODES``.
 
     Raises:
         UsageError: another value (the message lists the valid ones).
