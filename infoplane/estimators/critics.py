@@ -64,10 +64,9 @@ import torch
 
 from infoplane.estimators.base import Check, Estimator, Interval, Options
 from infoplane.estimators.preprocess import copula_normal_scores
-from infoplane.infotheory import standardise
+from infoplane.infotheory import BITS_PER_NAT, standardise
 from infoplane.samples import as_class_labels, as_samples, is_discrete_labels
 
-BITS_PER_NAT = 1.0 / math.log(2.0)
 BOUNDS = ("dv", "nwj", "infonce", "smile")
 CRITICS = ("separable", "concat")
 PREPROCESS = ("copula", None)

@@ -68,6 +68,7 @@ from infoplane.estimators.base import (
     register,
 )
 from infoplane.estimators.preprocess import PREPROCESS_OPTIONS, apply_preprocess
+from infoplane.infotheory import nats_to_bits
 
 #: Samples used for the median heuristic (a random subset above this).
 MEDIAN_SUBSET = 1000
@@ -121,7 +122,7 @@ def _entropy_of(values: np.ndarray, multiplicity: np.ndarray, alpha: float) -> f
     logs = alpha * np.log(values) + np.log(multiplicity)
     peak = float(logs.max())
     log_sum = peak + math.log(float(np.sum(np.exp(logs - peak))))
-    return float(log_sum / (1.0 - alpha) / math.log(2.0))
+    return float(nats_to_bits(log_sum / (1.0 - alpha)))
 
 
 def _eigenvalues_exact(gram: np.ndarray) -> np.ndarray:
