@@ -5,11 +5,13 @@ Usage (from the repository root, with the package importable; run by hand, not b
     python benchmarks/bench_bmi.py run --estimators ksg binning --seeds 2
     python benchmarks/bench_bmi.py run --estimators 'mine:{"steps": 2000}' --seeds 1
     python benchmarks/bench_bmi.py summary          # print the counts from the saved table
+    python benchmarks/bench_bmi.py run --suite default --estimators binning kde ksg mine --seeds 2
 
 An estimator is ``name`` or ``name:{json parameters}``. Each ``run`` replaces the rows of the same
 (estimator, parameters) in ``docs/results/bench/results.csv`` (the bench's results table, one row per task and
 seed) and records its wall time, seeds, n and the machine's load average in ``docs/results/bench/runs.json``;
-``summary`` (and ``benchmarks/readme_bench.py``) read only those two files. A task counts as right for an
+``summary`` (and ``benchmarks/readme_bench.py``) read only those files. ``--suite default`` scores the bench's
+own tasks instead (n = 4096) into ``docs/results/bench/default-results.csv``, for the README's error table. A task counts as right for an
 estimator when the mean estimate over seeds is within max(10 %, 0.05 nats) of the truth
 (``infoplane.groundtruth.bmi.within_tolerance``; the tables are in bits).
 """
@@ -34,6 +36,7 @@ from infoplane.outputs import atomic_write_text
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "results" / "bench"
 TABLE = RESULTS / "results.csv"
+TABLES = {"bmi": TABLE, "default": RESULTS / "default-results.csv"}
 RUNS = RESULTS / "runs.json"
 
 
@@ -49,11 +52,12 @@ def setting(estimator: str, params: str) -> str:
     return " ".join([estimator] + [f"{k}={v}" for k, v in sorted(p.items())])
 
 
-def load() -> pd.DataFrame:
-    """The saved results table with a ``setting`` column (empty when none is saved)."""
-    if not TABLE.is_file():
+def load(suite: str = "bmi") -> pd.DataFrame:
+    """The saved results table of ``suite`` with a ``setting`` column (empty when none is saved)."""
+    path = TABLES[suite]
+    if not path.is_file():
         return pd.DataFrame(columns=[*runner.RESULT_COLUMNS, "setting"])
-    table = pd.read_csv(TABLE, dtype={"params": str, "error": str})
+    table = pd.read_csv(path, dtype={"params": str, "error": str})
     table["params"] = table["params"].fillna("{}")
     table["error"] = table["error"].fillna("")
     table["setting"] = [setting(e, p) for e, p in zip(table["estimator"], table["params"])]
@@ -61,7 +65,9 @@ def load() -> pd.DataFrame:
 
 
 def load_runs() -> list[dict]:
-    return json.loads(RUNS.read_text()) if RUNS.is_file() else []
+    """The saved runs' records: suite, setting, date, n, seeds, wall time, load average, machine."""
+    runs = json.loads(RUNS.read_text()) if RUNS.is_file() else []
+    return [{"suite": "bmi"} | r for r in runs]
 
 
 def counts(table: pd.DataFrame) -> pd.DataFrame:
@@ -73,12 +79,13 @@ def counts(table: pd.DataFrame) -> pd.DataFrame:
 def run(args: argparse.Namespace) -> None:
     specs = [parse_spec(s) for s in args.estimators]
     RESULTS.mkdir(parents=True, exist_ok=True)
-    table, runs = load().drop(columns="setting"), load_runs()
+    table, runs = load(args.suite).drop(columns="setting"), load_runs()
+    n = args.n or (BMI_N if args.suite == "bmi" else 4096)
     for spec in specs:
         load_before = os.getloadavg()
         started = time.perf_counter()
         results = runner.run(
-            [spec], args.tasks, n=args.n, seeds=args.seeds, workers=args.workers, suite="bmi"
+            [spec], args.tasks, n=n, seeds=args.seeds, workers=args.workers, suite=args.suite
         )
         wall = time.perf_counter() - started
         params = json.dumps(spec.params, sort_keys=True, default=str)
@@ -91,13 +98,14 @@ def run(args: argparse.Namespace) -> None:
             table = pd.concat([table[~same], results], ignore_index=True)
         else:
             table = results
-        atomic_write_text(TABLE, table.to_csv(index=False, float_format="%.6g"))
+        atomic_write_text(TABLES[args.suite], table.to_csv(index=False, float_format="%.6g"))
         label = setting(spec.name, params)
-        runs = [r for r in runs if r["setting"] != label] + [
+        runs = [r for r in runs if (r["suite"], r["setting"]) != (args.suite, label)] + [
             {
+                "suite": args.suite,
                 "setting": label,
                 "date": dt.date.today().isoformat(),
-                "n": args.n,
+                "n": n,
                 "seeds": args.seeds,
                 "workers": args.workers,
                 "tasks": int(results["task"].nunique()),
@@ -117,14 +125,23 @@ def run(args: argparse.Namespace) -> None:
 
 
 def summary(args: argparse.Namespace) -> None:
+    """Print the bmi counts (and the default suite's median errors) from the saved tables."""
     table = load()
     if table.empty:
         sys.exit(f"bench_bmi: {TABLE} has no results; run `python benchmarks/bench_bmi.py run` first")
     print(f"tasks within max(10 %, 0.05 nats) of the truth, mean over seeds ({TABLE.relative_to(ROOT)}):")
     print(counts(table).sort_values("total", ascending=False).to_string())
+    default = load("default")
+    if not default.empty:
+        print("\ndefault suite, median absolute error (bits):")
+        print(
+            runner.summary(default.drop(columns="estimator").rename(columns={"setting": "estimator"}))
+            .round(3)
+            .to_string()
+        )
     for r in load_runs():
         print(
-            f"{r['setting']}: {r['wall_s']} s wall, n = {r['n']}, {r['seeds']} seeds, load {r['loadavg_before']}"
+            f"{r['suite']} {r['setting']}: {r['wall_s']} s wall, n = {r['n']}, {r['seeds']} seeds, load {r['loadavg_before']}"
         )
 
 
@@ -134,7 +151,10 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("run", help="score estimators on the bmi suite and save the rows")
     p.add_argument("--estimators", nargs="+", required=True, help='name or name:{"json": "params"}')
     p.add_argument("--tasks", nargs="+", default=None, help="glob patterns of bmi task ids (default: all 40)")
-    p.add_argument("--n", type=int, default=BMI_N)
+    p.add_argument("--suite", choices=sorted(TABLES), default="bmi", help="task suite (default: bmi)")
+    p.add_argument(
+        "--n", type=int, default=None, help="samples per task and seed (default: 5000 for bmi, else 4096)"
+    )
     p.add_argument("--seeds", type=int, default=2)
     p.add_argument("--workers", type=int, default=1)
     p.set_defaults(func=run)

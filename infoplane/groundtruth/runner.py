@@ -201,8 +201,8 @@ def task_accuracy(results: pd.DataFrame) -> pd.DataFrame:
 
 def accuracy_counts(results: pd.DataFrame) -> pd.DataFrame:
     """Per estimator (rows) and family (columns): how many tasks are right by :func:`task_accuracy`, with a
-    ``total`` column; ``tasks`` counts the tasks scored."""
-    table = task_accuracy(results)
+    ``total`` column; ``tasks`` counts the tasks scored. ``results`` may also be :func:`task_accuracy`'s table."""
+    table = results if "correct" in results else task_accuracy(results)
     counts = table.pivot_table(index="estimator", columns="family", values="correct", aggfunc="sum", fill_value=0)
     counts = counts.reindex(columns=[c for c in _FAMILY_ORDER if c in counts] + [c for c in counts if c not in _FAMILY_ORDER])
     counts["total"] = counts.sum(axis=1)

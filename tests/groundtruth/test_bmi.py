@@ -249,3 +249,16 @@ def test_cli_runs_the_bmi_suite_at_n_5000_by_default(
     results = pd.read_csv(out / "results.csv")
     assert results["n"].tolist() == [5000] and results["status"].tolist() == ["ok"]
     assert "within max(10 %, 0.05 nats)" in capsys.readouterr().out
+
+
+def test_readme_bench_blocks_match_the_saved_tables() -> None:
+    # The README's estimator guide and bench tables are generated from docs/results/bench/ by
+    # benchmarks/readme_bench.py; --check fails when either was edited by hand or the counting changed.
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("readme_bench", root / "benchmarks" / "readme_bench.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--check"]) == 0
