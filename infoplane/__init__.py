@@ -9,7 +9,7 @@ from infoplane import estimators
 from infoplane._version import __version__
 from infoplane.analysis.mi_table import estimate
 from infoplane.hooks import Tracker, log_spaced_epochs
-from infoplane.layers import EchoNoise
+from infoplane.echo_noise import EchoNoise
 from infoplane.run import Run, RunFileError, load_run
 
 __all__ = ["EchoNoise", "Run", "RunFileError", "Tracker", "__version__", "estimate", "estimators", "load_run", "log_spaced_epochs"]

@@ -23,6 +23,7 @@ This module imports only the low-level :mod:`infoplane.outputs` and :mod:`infopl
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import math
@@ -327,8 +328,9 @@ def load_run(
             interrupted training); pass False where a partial run is expected (resuming a checkpoint).
 
     Returns:
-        The run. Its metadata is the file's: a run without ``metadata["name"]`` keeps its derived
-        :attr:`Run.name` (loaders of several runs rename clashing names after the files).
+        The run. Its metadata is the file's, except that a run nothing names (no ``name``, data set,
+        activation or seed in its metadata) is named after the file's stem; loaders of several runs rename
+        clashing names after the files.
 
     Raises:
         RunFileError: the file is missing, not a run file, truncated or damaged, of a newer schema,
@@ -360,6 +362,8 @@ def load_run(
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, RuntimeError, OverflowError,
             RecursionError, MemoryError, zlib.error) as exc:  # fmt: skip
         raise RunFileError(f"{path}: damaged infoplane run file ({type(exc).__name__}: {_one_line(exc)})") from None
+    if run_name(run.metadata) == "run":  # nothing names it: the file's stem does, as on the command line
+        run = dataclasses.replace(run, metadata={**run.metadata, "name": path.stem})
     if warn_incomplete and not run.complete:
         last = f"last logged epoch {run.epochs[-1]}" if run.epochs else "no logged epoch"
         warnings.warn(

@@ -3,6 +3,7 @@ this module imports nothing else from infoplane)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -12,17 +13,30 @@ def as_samples(values: Any, what: str = "samples") -> np.ndarray:
     """Paired samples as a float64 array (N, d): 1-d input becomes one column.
 
     Raises:
-        ValueError: not 1- or 2-d after flattening trailing dims, fewer than 2 samples, or NaN/inf.
+        ValueError: a scalar, 0 samples, no units (features), fewer than 2 samples, complex or
+            non-numeric values, or NaN/inf.
     """
     array = to_numpy(values)
     if array.ndim == 0:
         raise ValueError(f"{what} must be an array of samples, got a scalar")
+    if array.shape[0] == 0:
+        raise ValueError(f"{what} has 0 samples (shape {array.shape}); mutual information needs at least 2")
+    if array.ndim > 1 and math.prod(array.shape[1:]) == 0:
+        raise ValueError(f"{what} has no units (shape {array.shape}): a layer of width 0 carries no information")
+    if array.dtype.kind == "c":
+        raise ValueError(
+            f"{what} holds complex values (dtype {array.dtype}); estimators take real numbers: pass the real "
+            f"and imaginary parts as separate units (e.g. numpy.concatenate([a.real, a.imag], axis=1))"
+        )
+    if array.dtype.kind not in "biufO":
+        raise ValueError(f"{what} must hold numbers, got dtype {array.dtype}")
     array = array.reshape(len(array), -1) if array.ndim != 1 else array[:, None]
     if array.shape[0] < 2:
         raise ValueError(f"{what}: mutual information needs at least 2 samples, got {array.shape[0]}")
-    if array.shape[1] == 0:
-        raise ValueError(f"{what} has no features (shape {array.shape})")
-    array = array.astype(np.float64, copy=False)
+    try:
+        array = array.astype(np.float64, copy=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what} must hold real numbers ({exc})") from None
     if not np.all(np.isfinite(array)):
         bad = int(np.count_nonzero(~np.isfinite(array)))
         raise ValueError(f"{what} holds {bad} NaN or infinite values; estimators need finite numbers")
@@ -41,7 +55,8 @@ def as_class_labels(
         indices: require class indices (every label ≥ 0), as a tracker or run file stores them.
 
     Raises:
-        ValueError: not 1-d, wrong length, strings, non-integer values, NaN, or (``indices``) negative.
+        ValueError: not 1-d, wrong length, strings, non-integer values, NaN, values outside int64, or
+            (``indices``) negative.
     """
     array = to_numpy(values)
     if array.ndim == 2 and array.shape[1] == 1:
@@ -55,11 +70,15 @@ def as_class_labels(
     if array.dtype.kind == "f":
         if not np.all(np.isfinite(array)) or not np.all(array == np.round(array)):
             raise ValueError(f"{what} must be integer class indices; got non-integer or NaN values")
+        if np.any(np.abs(array) >= 2.0**63):
+            raise ValueError(f"{what} hold values beyond the int64 range (largest {np.abs(array).max():g}); use class indices")
     elif array.dtype.kind in "US":
         raise ValueError(
             f"{what} must be integer class indices, got strings (dtype {array.dtype}); map each class to an index, "
             f"e.g. numpy.unique(labels, return_inverse=True)[1]"
         )
+    elif array.dtype.kind == "u" and array.dtype.itemsize == 8 and np.any(array > np.iinfo(np.int64).max):
+        raise ValueError(f"{what} hold values beyond the int64 range (largest {array.max()}); use class indices")
     elif array.dtype.kind not in "iub":
         raise ValueError(f"{what} must be integer class indices, got dtype {array.dtype}")
     array = array.astype(np.int64)

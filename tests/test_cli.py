@@ -151,3 +151,21 @@ def test_report_of_runs_with_the_same_file_name(tmp_path: Path) -> None:
     assert main(["report", *map(str, paths), "-q", "-o", str(report)]) == 0
     traces = figure_traces(report.read_text(), "information-plane")
     assert len(traces) == 2 * 6  # two runs kept apart, not merged into one
+
+
+def test_an_unknown_option_prints_the_commands_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 13.8: a typo in a command's option shows that command's usage, not the top-level one."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["export", "run.pt", "--estimatr", "kde"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2
+    assert err.startswith("usage: infoplane export") and "unrecognized arguments: --estimatr kde" in err
+
+
+def test_export_is_quiet_with_q(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_path = tmp_path / "q.pt"
+    assert main(["train", "--epochs", "2", "-q", "-o", str(run_path)]) == 0
+    capsys.readouterr()
+    assert main(["export", str(run_path), "-q", "-o", str(tmp_path / "q.csv")]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out.startswith("wrote ")

@@ -447,3 +447,13 @@ def test_a_pipe_is_refused_without_blocking(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.pt"
     os.mkfifo(fifo)
     assert "not a regular file" in refusal(fifo)
+
+
+def test_a_run_nothing_names_takes_its_files_stem(tmp_path: Path) -> None:
+    """Issue 13.7: as on the command line, a user's run without a name is called after its file."""
+    plain = Run(epochs=[0], layers=["a"], activations={"a": torch.zeros(1, 3, 2)}, labels=torch.tensor([0, 1, 0]))
+    assert plain.name == "run"
+    assert load_run(plain.save(tmp_path / "my-model.pt")).name == "my-model"
+    named = Run(epochs=[0], layers=["a"], activations={"a": torch.zeros(1, 3, 2)}, labels=torch.tensor([0, 1, 0]),
+                metadata={"activation": "tanh", "seed": 4})  # fmt: skip
+    assert load_run(named.save(tmp_path / "other.pt")).name == "tanh-seed4"

@@ -47,6 +47,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse ``argv``; an option the chosen command does not know is reported with that command's usage
+    (argparse alone prints the top-level usage, which does not list the command's options)."""
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))  # noqa: SLF001
+        commands.choices[args.command].error(f"unrecognized arguments: {' '.join(extras)}")
+    return args
+
+
 def _message(exc: BaseException) -> str:
     if isinstance(exc, KeyError) and len(exc.args) == 1:
         return f"missing key {exc.args[0]!r}"
@@ -63,7 +73,7 @@ def _message(exc: BaseException) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``infoplane`` console script; returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _parse(parser, argv)
     name = f"infoplane {args.command}"
     try:
         return int(args.func(args))

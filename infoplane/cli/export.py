@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from infoplane.cli._common import Formatter, add_force, add_param_option, add_verbose, parse_params
+from infoplane.cli._common import (
+    Formatter,
+    add_force,
+    add_param_option,
+    add_quiet,
+    add_verbose,
+    parse_params,
+    progress_of,
+)
 
 EXAMPLES = (
     "examples:\n  infoplane export run.pt --format parquet\n"
@@ -30,6 +38,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
         "-o", "--output", default=None, help="output file (default: the run's name with the format's suffix)"
     )
     add_force(p)
+    add_quiet(p)
     add_verbose(p)
     p.set_defaults(func=run)
     return p
@@ -41,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     params = parse_params(args.param)
     pipeline.build_estimators(args.estimator, params)  # usage errors before any work
     output, table = pipeline.export_table(
-        args.run, args.output, args.estimator, args.format, params, force=args.force
+        args.run, args.output, args.estimator, args.format, params, force=args.force, progress=progress_of(args)
     )
     print(f"wrote {output} ({len(table)} rows)")
     return 0

@@ -1,7 +1,7 @@
 """Binning estimator (Shwartz-Ziv & Tishby 2017; Saxe et al. 2018; adaptive: Chelombiev et al. 2019).
 
 Each unit is discretised into ``n_bins`` bins; each row of bin codes is one symbol; MI is the plug-in
-discrete MI of those symbols (SCIENCE.md §3). For a deterministic network and distinct inputs,
+discrete MI of those symbols. For a deterministic network and distinct inputs,
 I(X;T) = H(T_binned). Everything is vectorised: rows become integer codes, then counts.
 
 Note: the original code's ``linspace(-1, 1, 30)`` gives 29 bins with edges at the values; ours gives
@@ -11,11 +11,14 @@ exactly ``n_bins`` bins.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from numbers import Integral
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from infoplane.estimators.base import Estimator, as_class_labels, as_samples, is_discrete_labels, register
+from infoplane.estimators.base import Estimator, Interval, Options, finite_range, register
+from infoplane.infotheory import entropy_bits
+from infoplane.samples import as_class_labels, as_samples, is_discrete_labels
 
 Strategy = Literal["uniform", "adaptive"]
 _MAX_CODE = np.iinfo(np.int64).max
@@ -98,15 +101,9 @@ def symbol_counts(symbols: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     return labels.reshape(-1), counts, counts.shape[0]
 
 
-def entropy_from_counts(counts: np.ndarray) -> float:
-    """Shannon entropy, in bits, of the distribution proportional to ``counts`` (zeros ignored)."""
-    p = counts[counts > 0] / counts.sum()
-    return float(-(p * np.log2(p)).sum())
-
-
-def entropy_bits(symbols: np.ndarray) -> float:
+def symbol_entropy_bits(symbols: np.ndarray) -> float:
     """Plug-in Shannon entropy, in bits, of a vector of symbols."""
-    return entropy_from_counts(symbol_counts(symbols)[1])
+    return entropy_bits(symbol_counts(symbols)[1])
 
 
 def discrete_mi_bits(a: np.ndarray, b: np.ndarray) -> float:
@@ -115,7 +112,7 @@ def discrete_mi_bits(a: np.ndarray, b: np.ndarray) -> float:
     b_labels, b_counts, n_b = symbol_counts(b)
     joint = a_labels.astype(np.int64) * n_b + b_labels
     joint_counts = symbol_counts(joint)[1]
-    mi = entropy_from_counts(a_counts) + entropy_from_counts(b_counts) - entropy_from_counts(joint_counts)
+    mi = entropy_bits(a_counts) + entropy_bits(b_counts) - entropy_bits(joint_counts)
     return max(mi, 0.0)  # float rounding can leave −1e-16 for independent sides
 
 
@@ -134,6 +131,12 @@ class Binning(Estimator):
     """
 
     accepts_continuous = True
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "n_bins": [Interval(Integral, 2, None)],
+        "range": [finite_range, None],
+        "strategy": [Options(("uniform", "adaptive"))],
+        "scope": [Options(("unit", "layer"))],
+    }
     quantity = "plug-in MI of the binned activations (a proxy: the true I(X;T) of a deterministic net is infinite or constant)"
 
     def __init__(
@@ -148,19 +151,47 @@ class Binning(Estimator):
         self.strategy = strategy
         self.scope = scope
 
-    def _validate(self) -> None:
-        if not isinstance(self.n_bins, (int, np.integer)) or self.n_bins < 1:
-            raise ValueError(f"binning: n_bins must be a positive integer, got {self.n_bins!r}")
-        if self.strategy not in ("uniform", "adaptive"):
-            raise ValueError(f"binning: strategy must be 'uniform' or 'adaptive', got {self.strategy!r}")
-        if self.scope not in ("unit", "layer"):
-            raise ValueError(f"binning: scope must be 'unit' or 'layer', got {self.scope!r}")
-        if self.range is not None:
-            if self.strategy == "adaptive":
-                raise ValueError("binning: range applies to uniform bins only; drop it for strategy='adaptive'")
-            lo, hi = self.range
-            if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
-                raise ValueError(f"binning: range must be finite (lo, hi) with hi > lo, got {self.range!r}")
+    def _validate_together(self) -> None:
+        if self.range is not None and self.strategy == "adaptive":
+            raise ValueError("binning: range applies to uniform bins only; drop it for strategy='adaptive'")
+
+    @property
+    def scale_invariant(self) -> bool:
+        """True without a fixed ``range``: the bins follow the values' own range or quantiles."""
+        return self.range is None
+
+    @classmethod
+    def label_for(cls, params: dict[str, Any]) -> str:
+        """``binning 30 [-1,1]``, ``binning 30 (run range)``, ``binning adaptive 30`` (``… per layer`` for
+        layer-pooled quantiles)."""
+        p = {**cls.default_params(), **params}
+        if p.get("strategy") == "adaptive":
+            return f"binning adaptive {p['n_bins']}" + (" per layer" if p.get("scope") == "layer" else "")
+        rng = p.get("range")
+        return f"binning {p['n_bins']}" + (f" [{rng[0]:g},{rng[1]:g}]" if rng is not None else " (run range)")
+
+    @classmethod
+    def study_settings(cls, bounds: tuple[float, float] | None, **overrides: Any) -> list[dict[str, Any]]:
+        """Uniform bins ``n_bins`` = 30, 10, 100 over ``bounds`` (None: each run's range), then adaptive 30.
+
+        Args:
+            bounds: ``(lo, hi)`` of the layer's units when known (``(-1, 1)`` for tanh), else None.
+            overrides: ``n_bins`` (a sequence: the uniform settings; the first is the headline) and
+                ``adaptive_n_bins`` (an int; 0 for none).
+        """
+        unknown = sorted(set(overrides) - {"n_bins", "adaptive_n_bins"})
+        if unknown:
+            raise ValueError(f"binning: study_settings takes n_bins and adaptive_n_bins, got {unknown}")
+        n_bins = overrides.get("n_bins", (30, 10, 100))
+        n_bins = [n_bins] if isinstance(n_bins, (int, np.integer)) else list(n_bins)
+        adaptive = overrides.get("adaptive_n_bins", 30)
+        rng = None if bounds is None else (float(bounds[0]), float(bounds[1]))
+        settings: list[dict[str, Any]] = [{"n_bins": b, "range": rng} for b in n_bins]
+        if adaptive:
+            settings.append({"n_bins": adaptive, "strategy": "adaptive"})
+        for setting in settings:
+            cls(**setting).validate_params()
+        return settings
 
     def describe(self) -> str:
         """One line: the bins, their range, and that the number is binned MI."""
@@ -174,7 +205,7 @@ class Binning(Estimator):
 
     def codes(self, values: np.ndarray) -> np.ndarray:
         """Bin codes (N, d) of an (N, d) float array under this estimator's settings."""
-        self._validate()
+        self.validate_params()
         if self.strategy == "adaptive":
             return adaptive_bin_codes(values, int(self.n_bins), self.scope)
         lo, hi = self.range if self.range is not None else (float(values.min()), float(values.max()))
@@ -185,17 +216,25 @@ class Binning(Estimator):
         return row_symbols(self.codes(as_samples(values, what)), int(self.n_bins))
 
     def fit_trajectory(self, activations: Sequence[np.ndarray]) -> Binning:
-        """With uniform bins and no fixed range: fix the range to the layer's min/max over all epochs."""
-        self._validate()
+        """With uniform bins and no fixed range: a copy whose range is the layer's min/max over all epochs.
+
+        Raises:
+            ValueError: invalid parameters, or an epoch's activations empty, of width 0 or not finite.
+        """
+        self.validate_params()
         if self.strategy != "uniform" or self.range is not None or not activations:
             return self
-        lo = min(float(np.min(a)) for a in activations)
-        hi = max(float(np.max(a)) for a in activations)
+        arrays = [np.asarray(a) for a in activations]
+        for a in arrays:
+            if a.size == 0 or a.dtype.kind not in "biuf":
+                as_samples(a, "the layer's activations")  # raises, naming the problem (0 samples, no units)
+        lo = min(float(np.min(a)) for a in arrays)
+        hi = max(float(np.max(a)) for a in arrays)
         if not (np.isfinite(lo) and np.isfinite(hi)):
             raise ValueError("binning: the layer's activations hold NaN or infinite values")
         if hi <= lo:
             return self  # a constant layer: one bin, I = 0, whatever the range
-        return self.set_params(range=(lo, hi))  # type: ignore[return-value]
+        return self._replaced(range=(lo, hi))
 
     def mutual_information(self, a: Any, b: Any) -> float:
         """I(A;B) in bits: ``a`` is binned; ``b`` is taken as discrete if it is a 1-d integer array, else binned."""
@@ -208,8 +247,8 @@ class Binning(Estimator):
                 raise ValueError(f"a and b must pair samples: {len(a_sym)} rows against {len(b_sym)}")
         return discrete_mi_bits(a_sym, b_sym)
 
-    def information_plane(self, x: Any, t: Any, y: Any) -> tuple[float, float]:
-        """(I(X;T), I(T;Y)) in bits.
+    def information_plane(self, x: Any, t: Any, y: Any, **aux: Any) -> tuple[float, float]:
+        """(I(X;T), I(T;Y)) in bits (``aux`` records are not used).
 
         I(X;T) is the discrete MI between the exact input rows and the binned layer; for distinct inputs
         (the 12-bit set, images) it equals H(T_binned). Pass ``x=None`` to assume distinct inputs.
@@ -217,7 +256,7 @@ class Binning(Estimator):
         t_sym = self.symbols(t, "t")
         labels = as_class_labels(y, len(t_sym), "y")
         if x is None:
-            i_xt = entropy_bits(t_sym)
+            i_xt = symbol_entropy_bits(t_sym)
         else:
             x_arr = as_samples(x, "x")
             if len(x_arr) != len(t_sym):

@@ -20,10 +20,11 @@ Neighbours come from scikit-learn trees (no Python loop over samples): a k-NN qu
 ``KDTree.query_radius(..., count_only=True)`` on the radius ``nextafter(ε_i, 0)``; the tree counts
 distances ≤ r, which for floats is exactly "< ε_i". Results are converted to bits once, at the end.
 
-Before the search, :class:`KSG` divides each column by its standard deviation and adds 1e-10-scale noise
-(as scikit-learn does), and reports a negative estimate as 0.
+Before the search, :class:`KSG` standardises each column (mean 0, standard deviation 1, safely at any
+scale: :func:`infoplane.infotheory.standardise`) and adds 1e-10-scale noise (as scikit-learn does), and
+reports a negative estimate as 0. The estimate is therefore the same for x and t scaled by 1e-200 or 1e154.
 
-Caveat (SCIENCE.md §4): the estimate is biased low when the dimension or the MI is high — on the bmi
+Caveat: the estimate is biased low when the dimension or the MI is high — on the bmi
 task with two 25-d sides sharing two correlated pairs (truth 1.02 nats) KSG gives about 0.14 (this
 module: 0.15 at N = 5000, 0.16 at N = 10000). It also
 assumes densities: on discrete inputs (the 12-bit set) the max-norm distances tie and only the jitter
@@ -32,15 +33,16 @@ orders them, so I(X;T) there is not a meaningful number.
 
 from __future__ import annotations
 
-from typing import Any
+from numbers import Integral
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy.special import digamma
 from sklearn.neighbors import KDTree, NearestNeighbors
 
-from infoplane.estimators.base import Estimator, as_class_labels, as_samples, is_discrete_labels, register
-
-_LN2 = float(np.log(2.0))
+from infoplane.estimators.base import Estimator, Interval, register
+from infoplane.infotheory import nats_to_bits, standardise
+from infoplane.samples import as_class_labels, as_samples, is_discrete_labels
 
 
 def kth_neighbour_distance(points: np.ndarray, k: int) -> np.ndarray:
@@ -72,10 +74,6 @@ def count_strictly_within(points: np.ndarray, radius: np.ndarray) -> np.ndarray:
     # The tree counts distance ≤ r; the largest float below ε turns that into the strict "< ε".
     below = np.nextafter(radius, 0.0)
     return np.asarray(tree.query_radius(points, below, count_only=True), dtype=np.int64)
-
-
-def _is_integer(value: object) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def _check_positive_radius(radius: np.ndarray, what: str) -> None:
@@ -151,21 +149,19 @@ def mixed_mi_nats(c: np.ndarray, labels: np.ndarray, k: int) -> float:
 def standardize_and_jitter(
     values: np.ndarray, rng: np.random.Generator, jitter: float, standardize: bool = True
 ) -> np.ndarray:
-    """Columns divided by their standard deviation, then tiny Gaussian noise added (as scikit-learn).
+    """Columns standardised (mean 0, standard deviation 1), then tiny Gaussian noise added (as scikit-learn).
 
     Args:
         values: (N, d) float array (not modified).
         rng: source of the noise.
         jitter: noise scale relative to ``max(1, mean |column|)``; 0 adds none.
-        standardize: divide each column by its standard deviation (constant columns are left as they are).
+        standardize: standardise each column first with :func:`infoplane.infotheory.standardise`
+            (constant columns become 0); safe at any scale.
 
     Returns:
         (N, d) float64 array.
     """
-    out = np.array(values, dtype=np.float64, copy=True)
-    if standardize:
-        std = out.std(axis=0)
-        out /= np.where(std > 0, std, 1.0)
+    out = standardise(values) if standardize else np.array(values, dtype=np.float64, copy=True)
     if jitter > 0:
         level = np.maximum(1.0, np.mean(np.abs(out), axis=0))
         out += jitter * level * rng.standard_normal(out.shape)
@@ -186,16 +182,22 @@ class KSG(Estimator):
         jitter: Gaussian noise added to every (standardized) column, scaled by ``max(1, mean |column|)``,
             to break ties between equal distances (Kraskov et al. §IV; scikit-learn uses 1e-10). 0 adds none;
             then duplicate points raise an error.
-        standardize: divide each column by its standard deviation first (scikit-learn does), so that the
-            max-norm weighs all units alike. The true MI is unchanged by this invertible map; the estimate
+        standardize: standardise each column first (scikit-learn divides by the standard deviation; we
+            also centre, which moves no distance), so that the max-norm weighs all units alike and the
+            estimate does not depend on the data's scale. The true MI is unchanged by this invertible map; the estimate
             is not.
         seed: seed of the jitter noise (``None``: fresh noise on every call).
     """
 
-    is_lower_bound = False
     needs_training = False
     accepts_continuous = True
     invariant_under_invertible_maps = True  # approximately: k-NN distances change, the estimate barely does
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "k": [Interval(Integral, 1, None)],
+        "jitter": [Interval(float, 0, None)],
+        "standardize": [bool],
+        "seed": [Interval(Integral, 0, None), None],
+    }
     quantity = (
         "KSG k-NN estimate of the MI of continuous variables (Kraskov et al. 2004; labels: Ross 2014); "
         "biased low in high dimension or at high MI (2-pair 25×25 Gaussian: truth 1.02 nats, KSG ≈ 0.14)"
@@ -209,23 +211,23 @@ class KSG(Estimator):
         self.standardize = standardize
         self.seed = seed
 
+    @property
+    def scale_invariant(self) -> bool:
+        """True when columns are standardised (the default); raw columns meet an absolute jitter."""
+        return bool(self.standardize)
+
+    @classmethod
+    def label_for(cls, params: dict[str, Any]) -> str:
+        """``ksg k=3``, then any other setting that differs from its default (``standardize=False``)."""
+        p = {**cls.default_params(), **params}
+        return " ".join([f"ksg k={p['k']}", *cls._label_extras(p, skip=("k",))])
+
     def _validate(self, n: int) -> int:
-        k = self.k
-        if not _is_integer(k) or k < 1:
-            raise ValueError(f"ksg: k must be a positive integer, got {k!r}")
-        if k >= n:
-            raise ValueError(f"ksg: k={k} needs at least k + 1 = {k + 1} samples, got {n}")
-        jitter = self.jitter
-        is_number = _is_integer(jitter) or isinstance(jitter, (float, np.floating))
-        if not (is_number and np.isfinite(jitter) and jitter >= 0):
-            raise ValueError(f"ksg: jitter must be a finite number ≥ 0, got {jitter!r}")
-        is_flag = isinstance(self.standardize, (bool, np.bool_))
-        if not is_flag:
-            raise ValueError(f"ksg: standardize must be True or False, got {self.standardize!r}")
-        seed = self.seed
-        if seed is not None and not (_is_integer(seed) and seed >= 0):
-            raise ValueError(f"ksg: seed must be a non-negative integer or None, got {seed!r}")
-        return int(k)
+        """Validated parameters; the neighbour rank k, which must lie below the sample count ``n``."""
+        self.validate_params()
+        if self.k >= n:
+            raise ValueError(f"ksg: k={self.k} needs at least k + 1 = {self.k + 1} samples, got {n}")
+        return int(self.k)
 
     def _prepare(self, *arrays: np.ndarray) -> list[np.ndarray]:
         rng = np.random.default_rng(self.seed)
@@ -253,16 +255,18 @@ class KSG(Estimator):
             labels = as_class_labels(b, n, "b")
             k = self._validate(n)
             (c,) = self._prepare(samples_a)
-            return max(mixed_mi_nats(c, labels, k), 0.0) / _LN2
+            return float(nats_to_bits(max(mixed_mi_nats(c, labels, k), 0.0)))
         samples_b = as_samples(b, "b")
         if samples_b.shape[0] != n:
             raise ValueError(f"a and b must pair samples: {n} rows against {samples_b.shape[0]}")
         k = self._validate(n)
         prepared_a, prepared_b = self._prepare(samples_a, samples_b)
-        return max(ksg_mi_nats(prepared_a, prepared_b, k), 0.0) / _LN2
+        return float(nats_to_bits(max(ksg_mi_nats(prepared_a, prepared_b, k), 0.0)))
 
-    def information_plane(self, x: Any, t: Any, y: Any) -> tuple[float, float]:
+    def information_plane(self, x: Any, t: Any, y: Any, **aux: Any) -> tuple[float, float]:
         """(I(X;T), I(T;Y)) in bits: KSG between flattened inputs and layer; Ross between layer and labels.
+
+        ``aux`` records are not used.
 
         Args:
             x: (N, …) probe inputs, flattened to (N, d_x); required.
@@ -283,6 +287,6 @@ class KSG(Estimator):
         labels = as_class_labels(y, n, "y")
         k = self._validate(n)
         inputs, activations = self._prepare(inputs, activations)
-        i_xt = max(ksg_mi_nats(inputs, activations, k), 0.0) / _LN2
-        i_ty = max(mixed_mi_nats(activations, labels, k), 0.0) / _LN2
+        i_xt = float(nats_to_bits(max(ksg_mi_nats(inputs, activations, k), 0.0)))
+        i_ty = float(nats_to_bits(max(mixed_mi_nats(activations, labels, k), 0.0)))
         return i_xt, i_ty

@@ -39,21 +39,24 @@ import itertools
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
+from numbers import Integral
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 from torch import nn
 
-from infoplane.estimators.base import Estimator, as_class_labels, as_samples, is_discrete_labels, register
-
-BITS_PER_NAT = 1.0 / math.log(2.0)
+from infoplane.estimators.base import Check, Estimator, Interval, register
+from infoplane.infotheory import BITS_PER_NAT, standardise
+from infoplane.samples import as_class_labels, as_samples, is_discrete_labels
 
 
 @dataclass(frozen=True)
 class MineSettings:
-    """Training settings of one MINE fit (see :class:`Mine` for their meaning)."""
+    """Training settings of one MINE fit: the parameters of :class:`Mine` (see there for their meaning)
+    except ``warm_start``, which concerns a trajectory, not a fit. This is the one list of them;
+    :meth:`Mine.settings` builds it from the estimator's parameters by these field names."""
 
     hidden: int = 64
     n_layers: int = 2
@@ -94,12 +97,6 @@ class MineFit:
     warm: bool
     seconds: float
     state: dict[str, torch.Tensor] = field(repr=False, compare=False)
-
-
-def standardise(values: np.ndarray) -> np.ndarray:
-    """Z-score each column of an (N, d) array; a constant column becomes zeros."""
-    std = values.std(axis=0)
-    return (values - values.mean(axis=0)) / np.where(std > 0, std, 1.0)
 
 
 def one_hot(labels: np.ndarray) -> np.ndarray:
@@ -287,6 +284,11 @@ def fit_mine(
     )
 
 
+def _is_torch_device(value: Any) -> bool:
+    torch.device(value)
+    return True
+
+
 @register("mine")
 class Mine(Estimator):
     """MINE: the Donsker–Varadhan lower bound on I(A;B), in bits (Belghazi et al. 2018, Eq. 10).
@@ -303,15 +305,17 @@ class Mine(Estimator):
     I(X;T) is infinite or H(X), so the I(X;T) reported is this capped bound, not the true MI.
 
     Negative values: the held-out bound can fall below zero by noise when A and B are independent. The
-    reported value is ``max(bound, 0)`` (the contract wants I ≥ 0); the raw bound is kept in
-    ``last_fits[i].raw_bits``.
+    reported value is ``max(bound, 0)`` (the contract wants I ≥ 0); the raw bound is in the fit's result.
 
-    After each call, ``last_fits`` holds one :class:`MineFit` per estimate (one for
-    :meth:`mutual_information`, two for :meth:`information_plane`: X;T then T;Y) and
-    ``last_stderr_bits`` their standard errors; :meth:`estimate` returns (bits, standard error).
+    Fit results are returned, never stored on the estimator: :meth:`fit` gives one :class:`MineFit`
+    (estimate, raw bound, standard error, steps), :meth:`fit_information_plane` two (X;T then T;Y), and
+    :meth:`estimate` returns (bits, standard error).
 
-    Warm start: :meth:`fit_trajectory` returns a fresh copy that remembers the fitted networks, so each
-    :meth:`information_plane` call on it starts the X;T and T;Y networks from the previous call's best
+    Scale: both sides are standardised with :func:`infoplane.infotheory.standardise`, safe at any scale, so
+    x and t scaled together by 1e-200 or 1e154 give the same estimate as at scale 1.
+
+    Warm start: :meth:`fit_trajectory` returns a fresh copy that remembers the fitted networks (the
+    trajectory's state, on that copy only), so each :meth:`information_plane` call on it starts the X;T and T;Y networks from the previous call's best
     weights. Since the starting network is the first early-stopping candidate, a warm fit of a slowly
     changing layer stops after about ``patience · eval_every`` steps. ``mutual_information`` is always a
     cold fit.
@@ -337,19 +341,30 @@ class Mine(Estimator):
         device: torch device for training (``None``: CPU; ``"cuda"`` when available).
     """
 
-    is_lower_bound = True
     needs_training = True
     accepts_continuous = True
+    invariant_under_invertible_maps = False
+    _computational_params: ClassVar[tuple[str, ...]] = ("device",)
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **{
+            name: [Interval(Integral, 1, None)]
+            for name in ("hidden", "n_layers", "steps", "batch_size", "eval_every", "patience", "n_marginal")
+        },
+        "lr": [Interval(float, 0, None, closed="neither")],
+        "ema": [Interval(float, 0, 1, closed="right")],
+        "holdout": [Interval(float, 0, 1, closed="neither")],
+        "weight_average": [Interval(float, 0, 1, closed="left")],
+        "min_improvement": [Interval(float, 0, None)],
+        "warm_start": [bool],
+        "seed": [Interval(Integral, 0, None)],
+        "device": [Check(_is_torch_device, "a torch device such as 'cpu' or 'cuda'"), None],
+    }
     quantity = (
         "Donsker–Varadhan lower bound on MI from a trained statistics network (MINE), capped in practice "
         "at O(log N) (McAllester & Stratos 2020)"
     )
 
-    # Results and warm-start state, as class-level defaults so that __init__ stores parameters only.
-    #: One :class:`MineFit` per estimate of the last call (X;T then T;Y for ``information_plane``).
-    last_fits: tuple[MineFit, ...] = ()
-    #: Their held-out standard errors, in bits.
-    last_stderr_bits: tuple[float, ...] = ()
+    # Warm-start state of a trajectory copy, a class-level default so that __init__ stores parameters only.
     #: Per network ("xt", "ty"): (input width, hidden, n_layers) and the last fit's weights; None: cold.
     _warm_states: dict[str, tuple[tuple[int, int, int], dict[str, torch.Tensor]]] | None = None
 
@@ -387,53 +402,26 @@ class Mine(Estimator):
         self.seed = seed
         self.device = device
 
+    @property
+    def is_lower_bound(self) -> bool:
+        """True: the Donsker–Varadhan bound is a lower bound on MI."""
+        return True
+
+    def _validate_together(self) -> None:
+        if self.device is not None and torch.device(self.device).type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(f"mine: device {self.device!r} asked for, but CUDA is not available")
+
     def settings(self) -> MineSettings:
         """The validated training settings.
 
         Raises:
             ValueError: a parameter is out of range, or ``device`` names CUDA where none is available.
         """
-        for name in ("hidden", "n_layers", "steps", "batch_size", "eval_every", "patience", "n_marginal"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"mine: {name} must be a positive integer, got {value!r}")
-        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
-            raise ValueError(f"mine: lr must be a positive number, got {self.lr!r}")
-        if not (isinstance(self.ema, (int, float)) and 0 < self.ema <= 1):
-            raise ValueError(f"mine: ema must lie in (0, 1], got {self.ema!r}")
-        if not (isinstance(self.weight_average, (int, float)) and 0 <= self.weight_average < 1):
-            raise ValueError(f"mine: weight_average must lie in [0, 1), got {self.weight_average!r}")
-        if not (isinstance(self.min_improvement, (int, float)) and 0 <= self.min_improvement < math.inf):
-            raise ValueError(
-                f"mine: min_improvement must be a finite number ≥ 0, got {self.min_improvement!r}"
-            )
-        if not (isinstance(self.holdout, (int, float)) and 0 < self.holdout < 1):
-            raise ValueError(f"mine: holdout must lie in (0, 1), got {self.holdout!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
-            raise ValueError(f"mine: seed must be a non-negative integer, got {self.seed!r}")
-        if self.device is not None:
-            try:
-                device = torch.device(self.device)
-            except (RuntimeError, TypeError) as exc:
-                raise ValueError(f"mine: device {self.device!r} is not a torch device ({exc})") from None
-            if device.type == "cuda" and not torch.cuda.is_available():
-                raise ValueError(f"mine: device {self.device!r} asked for, but CUDA is not available")
-        return MineSettings(
-            hidden=int(self.hidden),
-            n_layers=int(self.n_layers),
-            steps=int(self.steps),
-            batch_size=int(self.batch_size),
-            lr=float(self.lr),
-            ema=float(self.ema),
-            holdout=float(self.holdout),
-            eval_every=int(self.eval_every),
-            patience=int(self.patience),
-            n_marginal=int(self.n_marginal),
-            weight_average=float(self.weight_average),
-            min_improvement=float(self.min_improvement),
-            seed=int(self.seed),
-            device=None if self.device is None else str(self.device),
-        )
+        self.validate_params()
+        values = {f.name: getattr(self, f.name) for f in fields(MineSettings)}
+        values = {k: v.item() if isinstance(v, np.generic) else v for k, v in values.items()}
+        values["device"] = None if self.device is None else str(self.device)
+        return MineSettings(**values)
 
     def fit_trajectory(self, activations: Sequence[np.ndarray]) -> Mine:
         """A fresh copy whose successive :meth:`information_plane` calls warm-start (if ``warm_start``)."""
@@ -444,11 +432,11 @@ class Mine(Estimator):
 
     def estimate(self, a: Any, b: Any) -> tuple[float, float]:
         """(I(A;B), standard error), both in bits; see :meth:`mutual_information`."""
-        self.mutual_information(a, b)
-        return self.last_fits[0].mi_bits, self.last_fits[0].stderr_bits
+        fit = self.fit(a, b)
+        return fit.mi_bits, fit.stderr_bits
 
-    def mutual_information(self, a: Any, b: Any) -> float:
-        """I(A;B) in bits (a cold fit).
+    def fit(self, a: Any, b: Any) -> MineFit:
+        """One cold fit on (a, b): the estimate, raw bound, standard error and steps (bits).
 
         Args:
             a: (N, d_a) samples (trailing dimensions are flattened; 1-d is one column).
@@ -457,13 +445,20 @@ class Mine(Estimator):
         Raises:
             ValueError: NaN/inf, fewer than 2 samples, unpaired rows, non-integer labels, bad parameters.
         """
+        settings = self.settings()
         a_arr, b_arr = self._prepare(a, b, "a", "b")
-        fit = fit_mine(a_arr, b_arr, self.settings())
-        self._record((fit,))
-        return fit.mi_bits
+        return fit_mine(a_arr, b_arr, settings)
 
-    def information_plane(self, x: Any, t: Any, y: Any) -> tuple[float, float]:
-        """(I(X;T), I(T;Y)) in bits: MINE on (x flattened, t) and on (t, one-hot y).
+    def mutual_information(self, a: Any, b: Any) -> float:
+        """I(A;B) in bits (a cold fit; :meth:`fit` gives the whole result).
+
+        Raises:
+            ValueError: as :meth:`fit`.
+        """
+        return self.fit(a, b).mi_bits
+
+    def fit_information_plane(self, x: Any, t: Any, y: Any) -> tuple[MineFit, MineFit]:
+        """The two fits behind :meth:`information_plane`: MINE on (x flattened, t), then on (t, one-hot y).
 
         On a copy from :meth:`fit_trajectory`, each network starts from the previous call's fit.
 
@@ -473,7 +468,7 @@ class Mine(Estimator):
             y: (N,) integer class labels.
 
         Raises:
-            ValueError: ``x`` is None, or any input is invalid (see :meth:`mutual_information`).
+            ValueError: ``x`` is None, or any input is invalid (see :meth:`fit`).
         """
         if x is None:
             raise ValueError(
@@ -492,14 +487,18 @@ class Mine(Estimator):
             fit = fit_mine(a_arr, b_arr, settings, init)
             fits.append(fit)
             if self._warm_states is not None:
-                # A new dict, not an update: copies made by set_params never share state.
+                # A new dict, not an update: shallow copies never share state.
                 self._warm_states = {**self._warm_states, key: (shape, fit.state)}
-        self._record(tuple(fits))
-        return fits[0].mi_bits, fits[1].mi_bits
+        return fits[0], fits[1]
 
-    def _record(self, fits: tuple[MineFit, ...]) -> None:
-        self.last_fits = fits
-        self.last_stderr_bits = tuple(fit.stderr_bits for fit in fits)
+    def information_plane(self, x: Any, t: Any, y: Any, **aux: Any) -> tuple[float, float]:
+        """(I(X;T), I(T;Y)) in bits: MINE on (x flattened, t) and on (t, one-hot y); ``aux`` is not used.
+
+        Raises:
+            ValueError: as :meth:`fit_information_plane`.
+        """
+        xt, ty = self.fit_information_plane(x, t, y)
+        return xt.mi_bits, ty.mi_bits
 
     @staticmethod
     def _prepare(a: Any, b: Any, name_a: str, name_b: str) -> tuple[np.ndarray, np.ndarray]:

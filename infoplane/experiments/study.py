@@ -94,28 +94,11 @@ class StudyConfig:
         return {**own.get(name, {}), **self.params.get(name, {})}
 
 
-def _legacy_study_settings(name: str, bounds: tuple[float, float] | None, **overrides: Any) -> list[dict[str, Any]]:
-    """TEMPORARY shim until ``Estimator.study_settings`` lands (estimators part): the settings the study
-    swept before, for binning and kde; [] for every other estimator."""
-    if name == "binning":
-        settings: list[dict[str, Any]] = [{"n_bins": b, "range": bounds} for b in overrides.get("n_bins", (30, 10, 100))]
-        adaptive = overrides.get("adaptive_n_bins", 30)
-        return settings + ([{"n_bins": adaptive, "strategy": "adaptive"}] if adaptive else [])
-    if name == "kde":
-        return [{"noise_variance": v} for v in overrides.get("noise_variance", (1e-3,))]
-    return []
-
-
 def study_settings(name: str, bounds: tuple[float, float] | None, overrides: dict[str, Any]) -> list[dict[str, Any]]:
     """The parameter dicts the study sweeps for estimator ``name``: its class's ``study_settings(bounds,
     **overrides)``. An estimator named in the study that has none (the opt-in default ``[]``) and was given
     no overrides is studied once, with its default parameters."""
-    cls = type(estimators.get(name))
-    method = getattr(cls, "study_settings", None)
-    if method is None:
-        settings = _legacy_study_settings(name, bounds, **overrides)
-    else:
-        settings = list(method(bounds, **overrides))
+    settings = list(type(estimators.get(name)).study_settings(bounds, **overrides))
     if not settings and not overrides:
         return [{}]
     return settings

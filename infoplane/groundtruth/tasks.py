@@ -13,8 +13,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy import special
 
+from infoplane.infotheory import BITS_PER_NAT, entropy_bits
+
 Sampler = Callable[[int, np.random.Generator], tuple[np.ndarray, np.ndarray]]
-_LN2 = float(np.log(2.0))
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,11 @@ class Task:
 
 
 def gaussian_mi_bits(covariance: np.ndarray, dim_a: int) -> float:
-    """I(A;B) = ½ log(det Σ_AA · det Σ_BB / det Σ) in bits, for a joint Gaussian (SCIENCE.md §4)."""
+    """I(A;B) = ½ log(det Σ_AA · det Σ_BB / det Σ) in bits, for a joint Gaussian."""
     _, log_det = np.linalg.slogdet(covariance)
     _, log_det_a = np.linalg.slogdet(covariance[:dim_a, :dim_a])
     _, log_det_b = np.linalg.slogdet(covariance[dim_a:, dim_a:])
-    return 0.5 * (log_det_a + log_det_b - log_det) / _LN2
+    return float(0.5 * (log_det_a + log_det_b - log_det) * BITS_PER_NAT)
 
 
 def _gaussian_sampler(covariance: np.ndarray, dim_a: int) -> Sampler:
@@ -158,8 +159,8 @@ def student_t_mi_bits(dispersion: np.ndarray, dim_a: int, nu: float) -> float:
     """MI of a multivariate Student-t (Arellano-Valle, Contreras-Reyes & Genton 2013, Scand. J. Stat.),
     in bits: I_Gauss(dispersion) + h(d_a) + h(d_b) − h(d_a + d_b) (the (k/2)·ln(νπ) terms cancel)."""
     d = dispersion.shape[0]
-    nats = gaussian_mi_bits(dispersion, dim_a) * _LN2 + _student_h(dim_a, nu) + _student_h(d - dim_a, nu) - _student_h(d, nu)
-    return nats / _LN2
+    extra_nats = _student_h(dim_a, nu) + _student_h(d - dim_a, nu) - _student_h(d, nu)
+    return gaussian_mi_bits(dispersion, dim_a) + extra_nats * BITS_PER_NAT
 
 
 def student_t(nu: float, dim: int = 1, rho: float = 0.0) -> Task:
@@ -188,6 +189,17 @@ def student_t(nu: float, dim: int = 1, rho: float = 0.0) -> Task:
     )
 
 
+def bit_patterns(n_bits: int = 12) -> np.ndarray:
+    """All 2**n_bits patterns of ``n_bits`` bits, row ``i`` the big-endian binary of ``i`` (uint8 0/1).
+
+    For 12 bits, the inputs of the Shwartz-Ziv & Tishby task (the same array as
+    ``infoplane.experiments.datasets.szt12_patterns``).
+    """
+    index = np.arange(2**n_bits)
+    shifts = np.arange(n_bits - 1, -1, -1)
+    return ((index[:, None] >> shifts[None, :]) & 1).astype(np.uint8)
+
+
 def _random_layer(width: int, activation: str, seed: int) -> Callable[[np.ndarray], np.ndarray]:
     """A random 12 → width layer of tanh or ReLU units with std 1/sqrt(fan_in) weights."""
     rng = np.random.default_rng(seed)
@@ -204,15 +216,12 @@ def _random_layer(width: int, activation: str, seed: int) -> Callable[[np.ndarra
 def discrete_layer(activation: str, width: int, n_bins: int = 30, seed: int = 0) -> Task:
     """X uniform over the 4096 patterns of 12 bits; T = a random layer's units binned into ``n_bins``
     bins over their range. T is a function of X, so I(X;T) = H(T), computed exactly by enumeration."""
-    from infoplane.experiments.datasets import szt12_patterns
-
-    patterns = szt12_patterns().astype(np.float64)
+    patterns = bit_patterns(12).astype(np.float64)
     values = _random_layer(width, activation, seed)(patterns)
     lo, hi = values.min(), values.max()
     codes = np.clip(np.floor((values - lo) / (hi - lo) * n_bins), 0, n_bins - 1)
     _, counts = np.unique(codes, axis=0, return_counts=True)
-    p = counts / counts.sum()
-    truth = float(-(p * np.log2(p)).sum())
+    truth = entropy_bits(counts)
 
     def sample(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         index = rng.integers(0, len(patterns), size=n)
@@ -236,11 +245,11 @@ def echo_channel(activation: str, dim_x: int = 4, dim_z: int = 3, seed: int = 0)
     truth on network-like, non-Gaussian representations.
 
     The inputs are Gaussian, not the 12-bit patterns: with discrete f(X) and small s the echo series can
-    be singular (no density), and then the exact rate does not apply (SCIENCE.md §3).
+    be singular (no density), and then the exact rate does not apply.
     """
     import torch
 
-    from infoplane.layers import EchoNoise
+    from infoplane.echo_noise import EchoNoise
 
     rng = np.random.default_rng(seed)
     w1 = rng.normal(scale=1 / np.sqrt(dim_x), size=(dim_x, 8))

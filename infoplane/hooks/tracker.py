@@ -65,7 +65,7 @@ class LayerSelection:
         """Turn ``"auto"``, ``"blocks"``, module names, module objects or module types into a selection.
 
         ``"auto"`` takes every activation module (``ACTIVATION_TYPES``), every module that records
-        extra data for the tracker (``infoplane_aux``, e.g. :class:`~infoplane.layers.EchoNoise`) and
+        extra data for the tracker (``infoplane_aux``, e.g. :class:`~infoplane.echo_noise.EchoNoise`) and
         the model's own output, named ``"output"``. It warns when it finds at most two layers in a model
         of many parametrised modules (activations applied as functions, as inside
         ``nn.TransformerEncoderLayer``, are invisible to hooks) and lists candidate blocks.
@@ -215,7 +215,7 @@ class Tracker:
     ``nn.TransformerEncoder`` without its nested-tensor fast path during a capture, so every layer gives
     a padded tensor (the values at real tokens are the same). A module with a method
     ``infoplane_aux(args, output)`` returning a dict of per-sample tensors (such as
-    :class:`~infoplane.layers.EchoNoise`, whose ``log2_scale`` makes its I(X;Z) exact) has those
+    :class:`~infoplane.echo_noise.EchoNoise`, whose ``log2_scale`` makes its I(X;Z) exact) has those
     recorded too, in ``run.aux[layer]``.
 
     Args:

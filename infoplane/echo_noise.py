@@ -1,4 +1,4 @@
-"""Network layers users put in their models; today: :class:`EchoNoise` (Brekelmans et al. 2019)."""
+"""The echo-noise channel :class:`EchoNoise` (Brekelmans et al. 2019): a layer users put in their models, whose rate I(X;Z) is exact."""
 
 from __future__ import annotations
 
