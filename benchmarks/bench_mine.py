@@ -65,12 +65,13 @@ def accuracy(seeds: range) -> None:
             a, b, truth = gaussian_pairs(5000, rho, pairs, seed)
             est = Mine(seed=seed)
             start = time.perf_counter()
-            value, stderr = est.estimate(a, b)
+            fit = est.fit(a, b)
+            value, stderr = fit.mi_bits, fit.stderr_bits
             seconds = time.perf_counter() - start
             errors.append((value - truth) / truth)
             print(
                 f"  {2 * pairs:>2}-d  seed {seed}: truth {truth:.3f}  MINE {value:.3f} ± {stderr:.3f}  "
-                f"({errors[-1]:+.1%})  steps {est.last_fits[0].steps:>4}  {seconds:5.1f} s"
+                f"({errors[-1]:+.1%})  steps {fit.steps:>4}  {seconds:5.1f} s"
             )
         print(
             f"  {2 * pairs:>2}-d  relative error: mean {np.mean(errors):+.1%}, range {min(errors):+.1%} … {max(errors):+.1%}"
@@ -87,8 +88,9 @@ def warm_against_cold(epochs: int, n: int, seed: int) -> None:
         fitted = Mine(seed=seed).fit_trajectory(layers) if mode == "warm" else None
         for t in layers:
             est = fitted if fitted is not None else Mine(seed=seed)
-            estimates.append(est.information_plane(x, t, y))
-            steps += sum(fit.steps for fit in est.last_fits)
+            fits = est.fit_information_plane(x, t, y)
+            estimates.append(tuple(fit.mi_bits for fit in fits))
+            steps += sum(fit.steps for fit in fits)
         seconds = time.perf_counter() - start
         estimates_arr = np.array(estimates)
         results[mode] = (steps, seconds, np.abs(estimates_arr - truth).mean(axis=0), estimates_arr)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -133,45 +134,108 @@ def _summaries(runs: Sequence[Run]) -> list[RunSummary]:
     return [summarise(r) for r in runs]
 
 
+def setting_descriptions(table: pd.DataFrame) -> dict[str, str]:
+    """Per setting label in the MI table (its ``setting`` column, else the estimator's name), the
+    ``describe()`` line of the estimator rebuilt from the parameters *stored in the table* — for an online
+    run, those it was computed with, never a fresh default estimator. A setting whose estimator is not
+    registered or whose stored parameters do not rebuild it is left out (the page shows its parameters)."""
+    labels = table["setting"] if "setting" in table.columns else table["estimator"]
+    out: dict[str, str] = {}
+    for name, params, label in dict.fromkeys(zip(table["estimator"], table["params"], labels)):
+        if str(label) in out:
+            continue
+        try:
+            out[str(label)] = registry.get(str(name), **json.loads(str(params))).describe()
+        except Exception:  # noqa: BLE001 - a caption only: the page still shows the stored parameters
+            continue
+    return out
+
+
+def _report_table(
+    runs: Sequence[Run],
+    chosen: Sequence[Estimator],
+    asked: Sequence[str | Estimator] | None,
+    explicit: set[str],
+    progress: bool | None,
+) -> pd.DataFrame:
+    """The MI table of the report: runs with activations are estimated by ``chosen``; runs captured with
+    ``store="none"`` give their stored online estimates as they were computed — every one of them when no
+    estimator was asked for, else every stored setting of the asked estimators (an estimator given with
+    ``explicit`` parameters asks for that setting only). Rows keep the runs' order."""
+    if asked is None and explicit:  # parameters given for the default estimator ask for that setting
+        asked = [e.name for e in chosen]
+    offline = [r for r in runs if r.activations]
+    online = [r for r in runs if not r.activations]
+    tables = []
+    if offline:
+        tables.append(estimate_runs(offline, chosen, progress=progress))
+    if online:
+        specs: list[str | Estimator] | None = (
+            None
+            if asked is None
+            else [e if isinstance(spec, Estimator) or e.name in explicit else e.name for spec, e in zip(asked, chosen)]
+        )
+        tables.append(estimate(list(online), specs, progress=progress))
+    table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+    order = {r.name: i for i, r in enumerate(runs)}
+    return table.iloc[table["run"].map(order).argsort(kind="stable")].reset_index(drop=True)
+
+
 def build_report(
     run_paths: Sequence[PathLike],
     output: PathLike,
-    estimators: Sequence[str | Estimator] = ("binning",),
+    estimators: Sequence[str | Estimator] | None = ("binning",),
     params: Mapping[str, Mapping[str, Any]] | None = None,
     *,
     progress: bool | None = None,
     csv: PathLike | None = None,
     force: bool = False,
+    plotlyjs: str = "inline",
 ) -> tuple[Path, pd.DataFrame, list[Run]]:
     """Load run files, estimate with the chosen estimators, write the HTML report (and the MI table).
 
     Outputs are checked and estimators built before any run is loaded: an output that is one of the runs,
     a bad parameter or an unwritable folder fails at once and writes nothing.
 
+    Runs captured with ``store="none"`` show their stored online estimates with the parameters they were
+    computed with (see :func:`_report_table`); every setting in the page is described from the parameters
+    stored in the MI table (:func:`setting_descriptions`).
+
     Args:
         run_paths: run files.
         output: the HTML file to write.
-        estimators: registry names (or configured instances).
-        params: per registry name, its parameters.
+        estimators: registry names (or configured instances); ``None``: binning for runs with
+            activations, and every stored online estimate of ``store="none"`` runs.
+        params: per registry name, its parameters (given explicitly: an online run must have that setting).
         progress: show a progress bar (``None``: only on a terminal).
         csv: also write the MI table there.
         force: replace existing outputs even if they are files of another kind.
+        plotlyjs: ``inline`` (default: the page opens offline), ``cdn`` (a small page loading plotly.js
+            from cdn.plot.ly) or ``directory`` (a small page and ``plotly.min.js`` written once beside it).
 
     Returns:
         (the report's path, the MI table, the runs).
     """
+    from infoplane.reports.html import check_plotlyjs, plotlyjs_path
+
+    check_plotlyjs(plotlyjs)
     output = check_output(output, run_paths, kind="html", force=force, what="-o")
     if csv is not None:
         csv = check_output(csv, [*run_paths, output], kind="csv", force=force, what="--csv")
-    chosen = build_estimators(estimators, params)
+    if plotlyjs == "directory":
+        check_output(
+            plotlyjs_path(output), [*run_paths, output, *([csv] if csv else [])], kind="text", force=force,
+            what="--plotlyjs directory",
+        )  # fmt: skip
+    chosen = build_estimators(["binning"] if estimators is None else estimators, params)
     runs = load_runs(run_paths)
-    table = estimate_runs(runs, chosen, progress=progress)
+    table = _report_table(runs, chosen, estimators, set(params or {}), progress)
     if csv is not None:
         write_table(table, csv, "csv")
     from infoplane.reports import write_report
 
-    descriptions = {e.name: e.describe() for e in chosen}
-    return write_report(output, table, _summaries(runs), descriptions), table, runs
+    page = write_report(output, table, _summaries(runs), setting_descriptions(table), plotlyjs=plotlyjs)  # type: ignore[arg-type]
+    return page, table, runs
 
 
 def write_report_pngs(output: PathLike, table: pd.DataFrame, runs: Sequence[Run]) -> list[Path]:
@@ -278,6 +342,7 @@ __all__ = [
     "export_table",
     "load_runs",
     "png_paths",
+    "setting_descriptions",
     "study_outputs",
     "table_bytes",
     "verdict_settings",

@@ -20,16 +20,21 @@ def _decode(value: object) -> object:
     # plotly ≥ 6 writes numeric arrays as {"dtype": "f8", "bdata": base64}.
     if isinstance(value, dict) and "bdata" in value:
         array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        return array.reshape(value["shape"]) if "shape" in value else array
+        shape = value.get("shape")
+        if isinstance(shape, str):  # a 2-D array's shape is written as "rows, cols"
+            shape = tuple(int(n) for n in shape.split(","))
+        return array.reshape(shape) if shape is not None else array
     return value
 
 
 def figure_traces(page: str, div_id: str) -> list[dict]:
-    """The data traces plotly will draw in the div ``div_id`` of a report page, arrays decoded."""
+    """The data traces plotly will draw in the div ``div_id`` of a report page, arrays decoded: in the
+    information plane, the layers' trajectories (not the bounds, the slider's markers, the metrics beneath)."""
     match = re.search(rf'Plotly\.newPlot\(\s*"{div_id}",\s*(\[.*?\])\s*,\s*\{{', page, re.DOTALL)
     assert match, f"no figure {div_id} in the page"
     traces = [{k: _decode(v) for k, v in trace.items()} for trace in json.loads(match.group(1))]
-    return [t for t in traces if t.get("x") is not None and list(t["x"]) != [None]]  # legend-only entries out
+    traces = [t for t in traces if t.get("x") is not None and list(t["x"]) != [None]]  # legend-only entries out
+    return [t for t in traces if t.get("mode") == "lines+markers"] if div_id == "information-plane" else traces
 
 
 def test_train_then_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

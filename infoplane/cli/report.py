@@ -21,7 +21,8 @@ from infoplane.cli._common import (
 EXAMPLES = (
     "examples:\n  infoplane report tanh.pt relu.pt -o report.html\n"
     "  infoplane report relu.pt --n-bins 100 --strategy adaptive -o relu-adaptive.html\n"
-    "  infoplane report tanh.pt --estimator binning kde ksg --param kde.noise_variance=0.1"
+    "  infoplane report tanh.pt --estimator binning kde ksg --param kde.noise_variance=0.1\n"
+    "  infoplane report runs/*.pt --plotlyjs directory -o reports/seeds.html   # seeds drawn as mean ± sd"
 )
 
 
@@ -30,17 +31,23 @@ def register(sub: Any) -> argparse.ArgumentParser:
         "report",
         help="estimate the information plane of runs and write one HTML page",
         description="Estimate I(X;T) and I(T;Y) (bits) for every layer and logged epoch, and write a "
-        "self-contained HTML report (opens offline).",
+        "HTML report (self-contained by default: it opens offline).",
         epilog=EXAMPLES,
         formatter_class=Formatter,
     )
     p.add_argument("runs", nargs="+", help="run files (run.pt)")
     p.add_argument("-o", "--output", default="report.html", help="HTML file to write")
-    p.add_argument("--estimator", nargs="+", default=["binning"], help="estimators, by registry name")
-    p.add_argument("--n-bins", type=positive_int, default=30, help="binning: bins per unit")
+    p.add_argument(
+        "--estimator",
+        nargs="+",
+        default=None,
+        help="estimators, by registry name (default: binning; a run saved with store='none' shows every "
+        "online estimate it stored, with the parameters it was computed with)",
+    )
+    p.add_argument("--n-bins", type=positive_int, default=None, help="binning: bins per unit (default: 30)")
     add_hidden_alias(p, "--bins", "n_bins", type=positive_int)
     p.add_argument(
-        "--strategy", choices=["uniform", "adaptive"], default="uniform", help="binning: bin edges"
+        "--strategy", choices=["uniform", "adaptive"], default=None, help="binning: bin edges (default: uniform)"
     )
     p.add_argument(
         "--range",
@@ -51,6 +58,14 @@ def register(sub: Any) -> argparse.ArgumentParser:
         help="binning: fixed range for every layer (default: each layer's range over all logged epochs)",
     )
     add_param_option(p)
+    p.add_argument(
+        "--plotlyjs",
+        choices=["inline", "cdn", "directory"],
+        default="inline",
+        help="where the page gets plotly.js: inline (one self-contained page that opens offline, ~5 MB), cdn "
+        "(a small page that loads it from cdn.plot.ly) or directory (a small page and plotly.min.js written "
+        "once beside it)",
+    )
     p.add_argument("--csv", default=None, help="also write the MI table to this CSV file")
     p.add_argument(
         "--png", action="store_true", help="also write each figure as PNG (needs kaleido and a Chromium)"
@@ -63,14 +78,21 @@ def register(sub: Any) -> argparse.ArgumentParser:
 
 
 def estimator_params(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
-    """The ``--param`` values, with the binning options (``--n-bins``, ``--strategy``, ``--range``) under
-    ``binning`` when binning is chosen (``--param binning.…`` wins over them)."""
+    """The ``--param`` values, with the binning options given (``--n-bins``, ``--strategy``, ``--range``)
+    under ``binning`` when binning is chosen (``--param binning.…`` wins over them). Options not given are
+    left out: the estimator's defaults apply, and a ``store="none"`` run shows every binning setting it
+    stored rather than only one matching the defaults."""
     params = parse_params(args.param)
-    if "binning" in args.estimator:
-        binning: dict[str, Any] = {"n_bins": args.n_bins, "strategy": args.strategy}
+    if "binning" in (args.estimator or ["binning"]):
+        binning: dict[str, Any] = {}
+        if args.n_bins is not None:
+            binning["n_bins"] = args.n_bins
+        if args.strategy is not None:
+            binning["strategy"] = args.strategy
         if args.range is not None:
             binning["range"] = tuple(args.range)
-        params["binning"] = {**binning, **params.get("binning", {})}
+        if binning or "binning" in params:
+            params["binning"] = {**binning, **params.get("binning", {})}
     return params
 
 
@@ -79,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     from infoplane.outputs import check_output
 
     params = estimator_params(args)
-    pipeline.build_estimators(args.estimator, params)  # usage errors before any work
+    pipeline.build_estimators(args.estimator or ["binning"], params)  # usage errors before any work
     if args.png:
         for png in pipeline.png_paths(args.output):
             check_output(png, [*args.runs, args.output], kind="png", force=args.force, what="--png")
@@ -91,8 +113,13 @@ def run(args: argparse.Namespace) -> int:
         progress=progress_of(args),
         csv=args.csv,
         force=args.force,
+        plotlyjs=args.plotlyjs,
     )
     print(f"wrote {path.resolve()} ({len(table)} estimates)")
+    if args.plotlyjs == "directory":
+        from infoplane.reports.html import plotlyjs_path
+
+        print(f"  with {plotlyjs_path(path).resolve()} beside it (keep them together)")
     if args.png:
         try:
             pngs = pipeline.write_report_pngs(path, table, runs)

@@ -31,6 +31,7 @@ import numpy as np
 from infoplane.samples import as_class_labels, as_samples, is_discrete_labels, to_numpy  # noqa: F401 - re-exported
 
 ENTRY_POINT_GROUP = "infoplane.estimators"
+_Self = TypeVar("_Self", bound="Estimator")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -72,15 +73,16 @@ class Interval(Constraint):
     def is_satisfied_by(self, value: Any) -> bool:
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, self.kind):
             return False
-        if self.kind is Real and not math.isfinite(float(value)):
+        try:
+            number = float(value)  # ints compare exactly up to 2**53
+        except OverflowError:
             return False
-        if self.left is not None:
-            if value < self.left or (value == self.left and self.closed in ("right", "neither")):
-                return False
-        if self.right is not None:
-            if value > self.right or (value == self.right and self.closed in ("left", "neither")):
-                return False
-        return True
+        if not math.isfinite(number):
+            return False
+        left_open, right_open = self.closed in ("right", "neither"), self.closed in ("left", "neither")
+        if self.left is not None and (number < self.left or (number == self.left and left_open)):
+            return False
+        return not (self.right is not None and (number > self.right or (number == self.right and right_open)))
 
     def __str__(self) -> str:
         kind = "an integer" if self.kind is Integral else "a finite number"
@@ -136,12 +138,10 @@ class _Type(Constraint):
     def is_satisfied_by(self, value: Any) -> bool:
         if self.kind is bool:
             return isinstance(value, (bool, np.bool_))
-        if self.kind in (int, Integral) and isinstance(value, (bool, np.bool_)):
-            return False
         return isinstance(value, self.kind)
 
     def __str__(self) -> str:
-        names = {bool: "True or False", str: "a string", dict: "a dict", int: "an integer", float: "a number"}
+        names = {bool: "True or False", str: "a string", dict: "a dict"}
         return names.get(self.kind, f"a {self.kind.__name__}")
 
 
@@ -155,12 +155,15 @@ class _IsNone(Constraint):
 
 def as_constraint(spec: Any) -> Constraint:
     """A :class:`Constraint` from what ``_parameter_constraints`` may hold: a Constraint, ``None``, a type
-    (``bool``, ``str``, ``dict``; bool is never an int), or a predicate (its docstring or name describes it).
+    (``bool``, ``str``, ``dict``; ``int``/``float`` mean any integer / finite number, never a bool), or a
+    predicate (the first line of its docstring describes it).
     """
     if isinstance(spec, Constraint):
         return spec
     if spec is None:
         return _IsNone()
+    if spec in (int, Integral, float, Real):
+        return Interval(spec, None, None)  # numpy integers count, booleans never do
     if isinstance(spec, type):
         return _Type(spec)
     if callable(spec):
@@ -275,9 +278,11 @@ class Estimator(ABC):
             raise
         return self
 
-    def _replaced(self, **params: Any) -> Estimator:
+    def _replaced(self: _Self, **params: Any) -> _Self:
         """A shallow copy with some parameters changed (``self`` is left as it is)."""
-        return copy.copy(self).set_params(**params)
+        changed = copy.copy(self)
+        changed.set_params(**params)
+        return changed
 
     def validate_params(self) -> None:
         """Check every parameter against ``_parameter_constraints``, then the cross-parameter rules.

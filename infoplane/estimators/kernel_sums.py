@@ -175,7 +175,7 @@ def _torch_dense_sums(
 ) -> np.ndarray:
     """(K, C, M) dense kernel sums with torch tensors on ``device`` (what ``device="cuda"`` runs)."""
     on_device = [torch.from_numpy(np.ascontiguousarray(a)).to(device) for a in (left, right, weights.T)]
-    parts = map(partial(_dense_block, *on_device, widths), blocks)  # type: ignore[call-arg]
+    parts = map(partial(_dense_block, *on_device, widths), blocks)  # type: ignore[call-arg, arg-type]
     shape = (len(widths), weights.shape[1], left.shape[0])
     return _accumulate(parts, blocks, shape).cpu().numpy()  # type: ignore[no-any-return]
 

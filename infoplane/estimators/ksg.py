@@ -40,7 +40,8 @@ import numpy as np
 from scipy.special import digamma
 from sklearn.neighbors import KDTree, NearestNeighbors
 
-from infoplane.estimators.base import Estimator, Interval, register
+from infoplane.estimators.base import Estimator, Interval, Options, register
+from infoplane.estimators.preprocess import PREPROCESS_OPTIONS, apply_preprocess
 from infoplane.infotheory import nats_to_bits, standardise
 from infoplane.samples import as_class_labels, as_samples, is_discrete_labels
 
@@ -187,6 +188,9 @@ class KSG(Estimator):
             estimate does not depend on the data's scale. The true MI is unchanged by this invertible map; the estimate
             is not.
         seed: seed of the jitter noise (``None``: fresh noise on every call).
+        preprocess: None, or "copula": each continuous coordinate replaced by its normal scores by rank
+            (:mod:`infoplane.estimators.preprocess`) before standardising; the estimate is then exactly
+            invariant under monotone maps of each coordinate, and heavy tails no longer set the distances.
     """
 
     needs_training = False
@@ -197,6 +201,7 @@ class KSG(Estimator):
         "jitter": [Interval(float, 0, None)],
         "standardize": [bool],
         "seed": [Interval(Integral, 0, None), None],
+        "preprocess": [Options(PREPROCESS_OPTIONS), None],
     }
     quantity = (
         "KSG k-NN estimate of the MI of continuous variables (Kraskov et al. 2004; labels: Ross 2014); "
@@ -204,9 +209,15 @@ class KSG(Estimator):
     )
 
     def __init__(
-        self, k: int = 3, jitter: float = 1e-10, standardize: bool = True, seed: int | None = 0
+        self,
+        k: int = 3,
+        jitter: float = 1e-10,
+        standardize: bool = True,
+        seed: int | None = 0,
+        preprocess: str | None = None,
     ) -> None:
         self.k = k
+        self.preprocess = preprocess
         self.jitter = jitter
         self.standardize = standardize
         self.seed = seed
@@ -231,7 +242,10 @@ class KSG(Estimator):
 
     def _prepare(self, *arrays: np.ndarray) -> list[np.ndarray]:
         rng = np.random.default_rng(self.seed)
-        return [standardize_and_jitter(a, rng, float(self.jitter), bool(self.standardize)) for a in arrays]
+        return [
+            standardize_and_jitter(apply_preprocess(self.preprocess, a), rng, float(self.jitter), bool(self.standardize))
+            for a in arrays
+        ]
 
     def mutual_information(self, a: Any, b: Any) -> float:
         """I(A;B) in bits.

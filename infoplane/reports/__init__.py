@@ -11,16 +11,20 @@ from infoplane.reports.figures import (
     training_figure,
     truth_scatter_figure,
 )
+from infoplane.reports.groups import group_key, run_groups
 from infoplane.reports.page import render_report, write_pngs, write_report
-from infoplane.reports.summary import RunSummary, summarise
+from infoplane.reports.summary import RunSummary, epochs_trained, summarise
 
 __all__ = [
     "RunSummary",
     "bands_figure",
+    "epochs_trained",
+    "group_key",
     "information_plane_figure",
     "mi_vs_epoch_figure",
     "relative_error_heatmap",
     "render_report",
+    "run_groups",
     "sensitivity_figure",
     "summarise",
     "training_figure",

@@ -12,11 +12,14 @@ from pathlib import Path
 import pandas as pd
 
 from infoplane.reports.figures import relative_error_heatmap, truth_scatter_figure
-from infoplane.reports.html import figure_html, table_html, write_page
+from infoplane.reports.html import PlotlyJS, figure_html, table_html, write_page
 
 
-def write_bench_report(path: str | os.PathLike[str], results: pd.DataFrame, summary: pd.DataFrame) -> Path:
-    """Write the self-contained bench page (plotly.js inlined) atomically and return its path."""
+def write_bench_report(
+    path: str | os.PathLike[str], results: pd.DataFrame, summary: pd.DataFrame, *, plotlyjs: PlotlyJS = "inline"
+) -> Path:
+    """Write the bench page atomically and return its path; plotly.js inlined (self-contained, offline) by
+    default, or ``plotlyjs="cdn"`` / ``"directory"`` (see :data:`~infoplane.reports.html.PlotlyJS`)."""
     skipped = results[results["status"] != "ok"].drop_duplicates(["task", "estimator", "status", "error"])
     body = "\n".join(
         [
@@ -35,7 +38,7 @@ def write_bench_report(path: str | os.PathLike[str], results: pd.DataFrame, summ
             table_html(skipped[["task", "estimator", "status", "error"]]) if len(skipped) else "<p>none</p>",
         ]
     )
-    return write_page(path, "infoplane bench", body)
+    return write_page(path, "infoplane bench", body, plotlyjs)
 
 
 __all__ = ["write_bench_report"]

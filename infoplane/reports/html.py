@@ -1,19 +1,33 @@
 """Page assembly shared by every page (report, bench, study): the style, the page shell with plotly.js
-inlined once, a figure's ``<div>``, a table, and the one way a page is written (atomically)."""
+(inlined once, from a CDN, or from a ``plotly.min.js`` beside the page), a figure's ``<div>``, a table, a
+download link holding a table, and the one way a page is written (atomically)."""
 
 from __future__ import annotations
 
+import base64
 import html
+import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import plotly.io as pio
-from plotly.offline import get_plotlyjs
+from plotly.offline import get_plotlyjs, get_plotlyjs_version
 
+from infoplane.errors import UsageError
 from infoplane.outputs import atomic_write_text
+
+#: Where a page gets plotly.js: ``inline`` (in the page, ~4.6 MB: opens offline, the default), ``cdn``
+#: (a ``<script src>`` to cdn.plot.ly: small, needs the internet) or ``directory`` (``plotly.min.js``
+#: written once beside the page: small pages that share one copy, offline).
+PlotlyJS = Literal["inline", "cdn", "directory"]
+PLOTLYJS_MODES: tuple[str, ...] = ("inline", "cdn", "directory")
+#: The file ``plotlyjs="directory"`` writes beside the page.
+PLOTLYJS_FILE = "plotly.min.js"
+#: What a missing value (None, NaN) shows as in every table.
+MISSING = "—"
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1300px;padding:0 1em;color:#222}
@@ -32,7 +46,9 @@ def table_html(frame: pd.DataFrame, float_format: str = "{:.3f}") -> str:
     for _, row in frame.iterrows():
         cells = []
         for value in row:
-            if isinstance(value, (float, np.floating)):
+            if value is None or (isinstance(value, (float, np.floating)) and math.isnan(value)):
+                cells.append(f"<td>{MISSING}</td>")
+            elif isinstance(value, (float, np.floating)):
                 cells.append(f'<td class="num">{float_format.format(value)}</td>')
             else:
                 cells.append(f"<td>{html.escape(str(value))}</td>")
@@ -40,24 +56,97 @@ def table_html(frame: pd.DataFrame, float_format: str = "{:.3f}") -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def html_page(title: str, body: str) -> str:
-    """A complete, self-contained page: our style and plotly.js inlined, so it opens offline."""
+def check_plotlyjs(plotlyjs: str) -> str:
+    """``plotlyjs`` if it is one of :data:`PLOTLYJS_MODES`.
+
+    Raises:
+        UsageError: another value (the message lists the valid ones).
+    """
+    if plotlyjs not in PLOTLYJS_MODES:
+        raise UsageError(f"plotlyjs={plotlyjs!r}: use one of {', '.join(PLOTLYJS_MODES)}")
+    return plotlyjs
+
+
+def plotlyjs_cdn_url() -> str:
+    """The CDN address of the plotly.js version this plotly bundles."""
+    return f"https://cdn.plot.ly/plotly-{get_plotlyjs_version()}.min.js"
+
+
+def plotlyjs_path(page: str | os.PathLike[str]) -> Path:
+    """Where ``plotlyjs="directory"`` keeps plotly.js for ``page``: :data:`PLOTLYJS_FILE` beside it."""
+    return Path(page).with_name(PLOTLYJS_FILE)
+
+
+def _plotlyjs_tag(plotlyjs: str) -> str:
+    check_plotlyjs(plotlyjs)
+    if plotlyjs == "cdn":
+        return f"<script src='{plotlyjs_cdn_url()}' charset='utf-8'></script>"
+    if plotlyjs == "directory":
+        return f"<script src='{PLOTLYJS_FILE}' charset='utf-8'></script>"
+    return f"<script type='text/javascript'>{get_plotlyjs()}</script>"
+
+
+def html_page(title: str, body: str, plotlyjs: PlotlyJS = "inline") -> str:
+    """A complete page: our style and plotly.js (inlined by default, so it opens offline; see
+    :data:`PlotlyJS`)."""
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title><style>{_STYLE}</style>"
-        f"<script type='text/javascript'>{get_plotlyjs()}</script></head><body>{body}</body></html>"
+        f"{_plotlyjs_tag(plotlyjs)}</head><body>{body}</body></html>"
     )
 
 
+def download_link(frame: pd.DataFrame, filename: str, text: str) -> str:
+    """A link that saves ``frame`` as CSV (UTF-8, no index) from the page itself, offline: the CSV is
+    embedded as a base64 ``data:`` URI."""
+    payload = base64.b64encode(frame.to_csv(index=False).encode("utf-8")).decode("ascii")
+    return (
+        f"<a class='download' download='{html.escape(filename, quote=True)}' "
+        f"href='data:text/csv;charset=utf-8;base64,{payload}'>{html.escape(text)}</a>"
+    )
+
+
+def write_plotlyjs(page: str | os.PathLike[str]) -> Path:
+    """Write plotly.js beside ``page`` (:func:`plotlyjs_path`) unless an identical copy is there already;
+    atomically, so pages sharing the folder never see half a file. Returns its path."""
+    target = plotlyjs_path(page)
+    source = get_plotlyjs()
+    if target.is_file() and target.stat().st_size == len(source.encode("utf-8")):
+        if target.read_text(encoding="utf-8") == source:
+            return target
+    return atomic_write_text(target, source)
+
+
 def figure_html(fig: Any, div_id: str) -> str:
-    """A plotly figure as a ``<div id=div_id>`` for a page that inlines plotly.js itself."""
-    return pio.to_html(fig, full_html=False, include_plotlyjs=False, div_id=div_id, config={"displaylogo": False})
+    """A plotly figure as a ``<div id=div_id>`` for a page that loads plotly.js itself. A figure with frames
+    waits for its play button (no autoplay)."""
+    return pio.to_html(
+        fig, full_html=False, include_plotlyjs=False, div_id=div_id, config={"displaylogo": False}, auto_play=False
+    )
 
 
-def write_page(path: str | os.PathLike[str], title: str, body: str) -> Path:
+def write_page(path: str | os.PathLike[str], title: str, body: str, plotlyjs: PlotlyJS = "inline") -> Path:
     """Write :func:`html_page` of ``body`` to ``path`` atomically (a unique temporary file beside it, then
-    a rename: an interrupted or concurrent write never leaves a partial page) and return the path."""
-    return atomic_write_text(path, html_page(title, body))
+    a rename: an interrupted or concurrent write never leaves a partial page) and return the path. With
+    ``plotlyjs="directory"``, plotly.js is written beside it first (:func:`write_plotlyjs`)."""
+    page = html_page(title, body, plotlyjs)
+    if plotlyjs == "directory":
+        write_plotlyjs(path)
+    return atomic_write_text(path, page)
 
 
-__all__ = ["figure_html", "html_page", "table_html", "write_page"]
+__all__ = [
+    "MISSING",
+    "PLOTLYJS_FILE",
+    "PLOTLYJS_MODES",
+    "PlotlyJS",
+    "check_plotlyjs",
+    "download_link",
+    "figure_html",
+    "html_page",
+    "plotlyjs_cdn_url",
+    "plotlyjs_path",
+    "table_html",
+    "write_page",
+    "write_plotlyjs",
+]

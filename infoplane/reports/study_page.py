@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from infoplane.reports.figures import bands_figure, sensitivity_figure, setting_labels
-from infoplane.reports.html import figure_html, table_html, write_page
+from infoplane.reports.html import PlotlyJS, figure_html, table_html, write_page
 
 
 def label_settings(verdicts: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -40,8 +40,16 @@ def _headline(table: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([headline[(headline["activation"] == a) & (headline["params"] == p)] for a, p in params.items()])
 
 
-def write_study_report(path: str | os.PathLike[str], table: pd.DataFrame, verdicts: pd.DataFrame, summary: str) -> Path:
-    """Write the self-contained study page atomically and return its path.
+def write_study_report(
+    path: str | os.PathLike[str],
+    table: pd.DataFrame,
+    verdicts: pd.DataFrame,
+    summary: str,
+    *,
+    plotlyjs: PlotlyJS = "inline",
+) -> Path:
+    """Write the study page atomically and return its path (plotly.js inlined by default; ``plotlyjs="cdn"``
+    or ``"directory"``: see :data:`~infoplane.reports.html.PlotlyJS`).
 
     Args:
         path: the page.
@@ -71,7 +79,7 @@ def write_study_report(path: str | os.PathLike[str], table: pd.DataFrame, verdic
             figure_html(sensitivity_figure(labelled), "sensitivity"),
         ]
     )
-    return write_page(path, "infoplane study", body)
+    return write_page(path, "infoplane study", body, plotlyjs)
 
 
 __all__ = ["label_settings", "write_study_report"]

@@ -3,6 +3,11 @@
 :func:`summarise` is duck-typed: it reads the attributes a run has (``name``, ``labels``, ``epochs``,
 ``layers``, ``metrics``, ``metadata``, and ``complete`` where the run says so) and does not import
 :mod:`infoplane.run`, so the reports stay downstream of runs, estimators and MI tables.
+
+**Epochs.** A logged epoch ``e`` (the MI table's ``epoch``, ``RunSummary.epochs``) is the 0-based index
+of the epoch just finished, so the model had been trained ``e + 1`` epochs. Reports show one convention
+everywhere — axes, hovers, sliders and tables say **epochs trained** (``e + 1``); :func:`epochs_trained`
+is the one conversion.
 """
 
 from __future__ import annotations
@@ -15,6 +20,11 @@ import numpy as np
 
 from infoplane.infotheory import entropy_bits
 from infoplane.samples import to_numpy
+
+
+def epochs_trained(epoch: int) -> int:
+    """Epochs trained at logged epoch ``epoch`` (0-based index of the epoch just finished): ``epoch + 1``."""
+    return int(epoch) + 1
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,8 @@ class RunSummary:
         seed: the training seed, if the metadata names one.
         complete: False when training stopped before the end of its schedule (an interrupted run).
         expected_last_epoch: the last epoch of the schedule (0-based), where the metadata gives it.
+        online: True for a run captured with ``store="none"``: it kept no activations, only the estimates
+            made while training (with the parameters they were computed with).
     """
 
     name: str
@@ -50,6 +62,7 @@ class RunSummary:
     seed: int | None = None
     complete: bool = True
     expected_last_epoch: int | None = None
+    online: bool = False
 
     @property
     def log2_n(self) -> float:
@@ -63,11 +76,13 @@ class RunSummary:
 
     @property
     def incomplete_note(self) -> str | None:
-        """``"incomplete run: last logged epoch N of M"`` for an incomplete run, else None."""
+        """``"incomplete run: stopped after N of M epochs trained"`` for an incomplete run, else None
+        (epochs trained, as everywhere in reports)."""
         if self.complete:
             return None
-        of = f" of {self.expected_last_epoch}" if self.expected_last_epoch is not None else ""
-        return f"incomplete run: last logged epoch {self.last_epoch}{of}"
+        of = f" of {epochs_trained(self.expected_last_epoch)}" if self.expected_last_epoch is not None else ""
+        last = "no logged epoch" if self.last_epoch is None else f"stopped after {epochs_trained(self.last_epoch)}"
+        return f"incomplete run: {last}{of} epochs trained"
 
 
 def _expected_last_epoch(run: Any, metadata: Mapping[str, Any]) -> int | None:
@@ -122,7 +137,8 @@ def summarise(run: Any) -> RunSummary:
         seed=int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else None,
         complete=bool(getattr(run, "complete", True)),
         expected_last_epoch=_expected_last_epoch(run, metadata),
+        online=not getattr(run, "activations", None) and bool(getattr(run, "estimates", None)),
     )
 
 
-__all__ = ["RunSummary", "summarise"]
+__all__ = ["RunSummary", "epochs_trained", "summarise"]

@@ -10,8 +10,8 @@ from infoplane.estimators import Binning, get
 from infoplane.estimators.binning import (
     adaptive_bin_codes,
     discrete_mi_bits,
-    entropy_bits,
     row_symbols,
+    symbol_entropy_bits,
     uniform_bin_codes,
 )
 
@@ -76,7 +76,7 @@ def test_wide_layers_do_not_overflow_the_row_code(rng: np.random.Generator) -> N
     _, expected = np.unique(codes, axis=0, return_inverse=True)
     _, got = np.unique(symbols, return_inverse=True)
     assert np.array_equal(got.reshape(-1), expected.reshape(-1))
-    assert entropy_bits(symbols) == pytest.approx(np.log2(250))
+    assert symbol_entropy_bits(symbols) == pytest.approx(np.log2(250))
 
 
 def test_inputs_with_repeats_use_the_exact_discrete_mi() -> None:
@@ -108,7 +108,7 @@ def test_adaptive_bins_hold_equal_mass(rng: np.random.Generator) -> None:
     # One unit, equal mass over 8 bins: H = 3 bits exactly.
     est = Binning(n_bins=8, strategy="adaptive")
     assert est.mutual_information(values[:8000, :1], np.arange(8000) % 2) == pytest.approx(0.0, abs=0.01)
-    assert entropy_bits(est.symbols(values[:8000, :1])) == pytest.approx(3.0)
+    assert symbol_entropy_bits(est.symbols(values[:8000, :1])) == pytest.approx(3.0)
 
 
 def test_adaptive_bins_merge_ties() -> None:
@@ -134,7 +134,7 @@ def test_labels_on_the_b_side_are_not_binned() -> None:
 
 def test_discrete_mi_of_a_copy_is_its_entropy(rng: np.random.Generator) -> None:
     a = rng.integers(0, 7, size=5000)
-    assert discrete_mi_bits(a, a) == pytest.approx(entropy_bits(a))
+    assert discrete_mi_bits(a, a) == pytest.approx(symbol_entropy_bits(a))
 
 
 def test_torch_tensors_are_accepted() -> None:
@@ -175,7 +175,9 @@ def test_bad_input_raises_a_value_error_naming_the_problem(t: np.ndarray, y: np.
         ({"range": (-1.0, 1.0), "strategy": "adaptive"}, "uniform bins only"),
     ],
 )
-def test_bad_parameters_are_reported_when_used(params: dict, message: str) -> None:
-    est = get("binning", **params)  # no work in __init__
+def test_bad_parameters_are_reported_when_built_and_when_used(params: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        get("binning", **params)  # the registry validates
+    est = Binning(**params)  # no work in __init__
     with pytest.raises(ValueError, match=message):
         est.information_plane(None, np.ones((4, 1)), np.array([0, 1, 0, 1]))

@@ -11,9 +11,9 @@ from scipy import stats
 from torch import nn
 
 from infoplane import EchoNoise, Tracker, estimate
+from infoplane.echo_noise import ECHO_MAX_SCALE
 from infoplane.estimators import Echo, get
 from infoplane.estimators.echo import echo_rate_bits
-from infoplane.layers import ECHO_MAX_SCALE
 
 
 def test_rate_of_a_constant_scale_is_minus_d_log2_s() -> None:

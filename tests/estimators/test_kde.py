@@ -10,15 +10,14 @@ import torch
 
 import infoplane.estimators.kde  # noqa: F401  (registers "kde")
 from infoplane.estimators.base import get
-from infoplane.estimators.kde import (
-    KDE,
+from infoplane.estimators.kde import KDE, kde_information_plane
+from infoplane.estimators.kernel_sums import (
     _accumulate,
     _augmented,
     _dense_block,
     _sweep_blocks,
     _sweep_order,
     _torch_dense_sums,
-    kde_information_plane,
     pairwise_kernel_sums,
     skip_radius_sq,
     unique_rows,
@@ -268,7 +267,7 @@ def test_invalid_inputs_raise_value_errors(t: np.ndarray, y: np.ndarray, message
         ({"noise_variance": -1.0}, "noise_variance"),
         ({"noise_variance": float("nan")}, "noise_variance"),
         ({"noise_variance": "big"}, "noise_variance"),
-        ({"bound": "middle"}, "bound must be 'upper' or 'lower'"),
+        ({"bound": "middle"}, "parameter bound='middle' must be one of 'upper', 'lower'"),
         ({"chunk_size": 0}, "chunk_size"),
         ({"chunk_size": 2.5}, "chunk_size"),
         ({"device": "no-such-device"}, "device"),
@@ -292,7 +291,8 @@ def test_registry_flags_and_description() -> None:
     est = get("kde", noise_variance=0.1, bound="lower")
     assert isinstance(est, KDE)
     assert est.get_params() == {"noise_variance": 0.1, "bound": "lower", "device": None, "chunk_size": None}
-    assert (KDE.is_lower_bound, KDE.needs_training, KDE.accepts_continuous) == (False, False, False)
+    assert (KDE().is_lower_bound, KDE.needs_training, KDE.accepts_continuous) == (False, False, False)
+    assert est.is_lower_bound  # a property: it follows bound
     assert "T + N(0, σ²I)" in KDE.quantity
     assert "σ² = 0.1" in est.describe() and "lower (Bhattacharyya)" in est.describe()
     assert est.fit_trajectory([np.zeros((4, 2))]) is est

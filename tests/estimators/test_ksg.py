@@ -200,8 +200,8 @@ def test_dead_units_carry_no_information(rng: np.random.Generator) -> None:
 def test_registered_with_its_parameters_and_flags() -> None:
     est = get("ksg", k=5)
     assert isinstance(est, KSG)
-    assert est.get_params() == {"k": 5, "jitter": 1e-10, "standardize": True, "seed": 0}
-    assert not (KSG.is_lower_bound or KSG.needs_training) and KSG.accepts_continuous
+    assert est.get_params() == {"k": 5, "jitter": 1e-10, "standardize": True, "seed": 0, "preprocess": None}
+    assert not (KSG().is_lower_bound or KSG.needs_training) and KSG.accepts_continuous
     assert "KSG" in est.describe() and "k=5" in est.describe()
 
 
@@ -232,9 +232,9 @@ def test_rejects_invalid_inputs_naming_the_problem(rng: np.random.Generator) -> 
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"k": 0}, "k must"),
-        ({"k": 2.5}, "k must"),
-        ({"k": True}, "k must"),
+        ({"k": 0}, "parameter k=0 must be an integer ≥ 1"),
+        ({"k": 2.5}, "parameter k=2.5 must be"),
+        ({"k": True}, "parameter k=True must be"),
         ({"jitter": -1.0}, "jitter"),
         ({"jitter": float("nan")}, "jitter"),
         ({"jitter": "small"}, "jitter"),

@@ -48,7 +48,7 @@ def test_bivariate_gaussian_within_ten_percent(rng: np.random.Generator) -> None
     value, stderr = est.estimate(a, b)
     assert value == pytest.approx(truth, rel=0.10)
     assert 0 < stderr < 0.1
-    assert est.last_stderr_bits == (stderr,)
+    assert not hasattr(est, "last_fits") and not hasattr(est, "last_stderr_bits")  # results are returned
 
 
 def test_five_correlated_pairs_within_ten_percent(rng: np.random.Generator) -> None:
@@ -59,9 +59,9 @@ def test_five_correlated_pairs_within_ten_percent(rng: np.random.Generator) -> N
 
 def test_independent_sides_give_about_zero(rng: np.random.Generator, small: Mine) -> None:
     a, b = rng.standard_normal((1000, 2)), rng.standard_normal((1000, 3))
-    value = small.mutual_information(a, b)
-    assert 0 <= value < 0.05
-    assert small.last_fits[0].raw_bits < 0.05  # the raw bound, before clipping at 0
+    fit = small.fit(a, b)
+    assert 0 <= fit.mi_bits < 0.05 and fit.mi_bits == small.mutual_information(a, b)
+    assert fit.raw_bits < 0.05 and fit.mi_bits == max(fit.raw_bits, 0.0)  # the raw bound, before clipping at 0
 
 
 def test_same_seed_same_number_other_seed_other_number(rng: np.random.Generator, small: Mine) -> None:
@@ -69,6 +69,7 @@ def test_same_seed_same_number_other_seed_other_number(rng: np.random.Generator,
     first = small.mutual_information(a, b)
     assert small.mutual_information(torch.as_tensor(a), b) == first
     assert small.set_params(seed=1).mutual_information(a, b) != first
+    assert small.seed == 1  # set_params changes the estimator in place (scikit-learn's convention)
 
 
 def test_labels_are_one_hot_and_information_plane_trains_both_sides(
@@ -78,8 +79,10 @@ def test_labels_are_one_hot_and_information_plane_trains_both_sides(
     y = (x[:, 0] > 0).astype(np.int64)
     t = np.tanh(x @ rng.standard_normal((3, 4)))
     i_xt, i_ty = small.information_plane(x[:, :, None], t, y)  # trailing dims of x are flattened
-    assert i_xt > 0.5 and 0.1 < i_ty <= 1.0 + 3 * small.last_stderr_bits[1]
-    assert len(small.last_fits) == 2 and not any(fit.warm for fit in small.last_fits)
+    fits = small.fit_information_plane(x[:, :, None], t, y)
+    assert (fits[0].mi_bits, fits[1].mi_bits) == (i_xt, i_ty)
+    assert i_xt > 0.5 and 0.1 < i_ty <= 1.0 + 3 * fits[1].stderr_bits
+    assert not any(fit.warm for fit in fits)
     np.testing.assert_array_equal(one_hot(np.array([5, 2, 5])), [[0, 1], [1, 0], [0, 1]])
 
 
@@ -93,11 +96,13 @@ def test_warm_start_takes_fewer_steps_than_cold_fits(rng: np.random.Generator) -
     assert fitted is not est and est._warm_states is None  # the original stays stateless
     warm, cold, steps_warm, steps_cold = [], [], 0, 0
     for t in layers:
-        warm.append(fitted.information_plane(x, t, y))
-        steps_warm += sum(fit.steps for fit in fitted.last_fits)
-        cold.append(est.information_plane(x, t, y))
-        steps_cold += sum(fit.steps for fit in est.last_fits)
-    assert all(fit.warm for fit in fitted.last_fits) and not any(fit.warm for fit in est.last_fits)
+        warm_fits = fitted.fit_information_plane(x, t, y)
+        warm.append(tuple(fit.mi_bits for fit in warm_fits))
+        steps_warm += sum(fit.steps for fit in warm_fits)
+        cold_fits = est.fit_information_plane(x, t, y)
+        cold.append(tuple(fit.mi_bits for fit in cold_fits))
+        steps_cold += sum(fit.steps for fit in cold_fits)
+    assert all(fit.warm for fit in warm_fits) and not any(fit.warm for fit in cold_fits)
     assert warm[0] == cold[0]  # the first epoch is a cold fit in both
     assert steps_warm < 0.7 * steps_cold
     np.testing.assert_allclose(np.array(warm)[:, 0], np.array(cold)[:, 0], rtol=0.05)
@@ -107,8 +112,8 @@ def test_warm_start_off_gives_cold_fits(rng: np.random.Generator) -> None:
     x = rng.standard_normal((300, 2))
     fitted = Mine(hidden=16, steps=100, batch_size=128, warm_start=False).fit_trajectory([x])
     fitted.information_plane(x, x + rng.standard_normal((300, 2)), (x[:, 0] > 0).astype(int))
-    fitted.information_plane(x, x + rng.standard_normal((300, 2)), (x[:, 0] > 0).astype(int))
-    assert not any(fit.warm for fit in fitted.last_fits)
+    fits = fitted.fit_information_plane(x, x + rng.standard_normal((300, 2)), (x[:, 0] > 0).astype(int))
+    assert not any(fit.warm for fit in fits)
 
 
 def test_dv_bound_by_hand() -> None:
@@ -174,7 +179,8 @@ def test_bad_parameters_raise_on_use_not_on_construction(
     params: dict[str, Any], rng: np.random.Generator
 ) -> None:
     est = Mine(**params)  # no validation in __init__
-    with pytest.raises(ValueError, match="mine: "):
+    name = next(iter(params))
+    with pytest.raises(ValueError, match=f"mine: parameter {name}="):
         est.mutual_information(rng.standard_normal((20, 1)), rng.standard_normal((20, 1)))
 
 

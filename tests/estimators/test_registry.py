@@ -46,9 +46,27 @@ def test_duplicate_names_need_replace() -> None:
         base._REGISTRY.pop("constant-test", None)
 
 
-def test_set_params_copies_and_checks_names() -> None:
+def test_set_params_changes_in_place_returns_self_and_checks() -> None:
     est = Binning()
-    changed = est.set_params(n_bins=7)
-    assert (est.n_bins, changed.n_bins) == (30, 7)
+    assert est.set_params(n_bins=7) is est and est.n_bins == 7  # scikit-learn's convention
     with pytest.raises(ValueError, match="unknown parameters"):
         est.set_params(bins=7)
+    with pytest.raises(ValueError, match="binning: parameter n_bins=True must be an integer ≥ 2"):
+        est.set_params(n_bins=True, strategy="adaptive")
+    assert (est.n_bins, est.strategy) == (7, "uniform")  # an invalid value changes nothing
+
+
+def test_fit_trajectory_never_changes_the_estimator_it_is_called_on() -> None:
+    est = Binning()
+    fitted = est.fit_trajectory([np.array([[-2.0], [3.0]])])
+    assert fitted is not est and fitted.range == (-2.0, 3.0) and est.range is None
+
+
+@pytest.mark.parametrize("name", estimators.available())
+def test_sklearn_clone_and_get_params_deep(name: str) -> None:
+    from sklearn.base import clone
+
+    est = estimators.get(name)
+    assert est.get_params(deep=True) == est.get_params(deep=False) == est.get_params()
+    copy = clone(est)
+    assert type(copy) is type(est) and copy is not est and copy.get_params() == est.get_params()

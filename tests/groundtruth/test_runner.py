@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from infoplane.groundtruth import runner as bench
 from infoplane.cli import main
 from infoplane.estimators import Estimator, base, register
-from infoplane.groundtruth import runner as bench
 
 
 def test_results_table_scores_applicable_pairs_and_records_skips() -> None:

@@ -113,3 +113,20 @@ def test_ids_are_unique_and_stable_and_samples_repeat() -> None:
     assert np.array_equal(a1, a2) and np.array_equal(b1, b2)
     with pytest.raises(ValueError, match="no task 'nope'"):
         get_task("nope")
+
+
+def test_bit_patterns_are_the_12_bit_inputs_without_importing_experiments() -> None:
+    from infoplane.experiments.datasets import szt12_patterns
+    from infoplane.groundtruth.tasks import bit_patterns
+
+    np.testing.assert_array_equal(bit_patterns(12), szt12_patterns())
+    assert bit_patterns(3).tolist()[:3] == [[0, 0, 0], [0, 0, 1], [0, 1, 0]]
+    code = (
+        "import sys, infoplane.groundtruth; infoplane.groundtruth.default_tasks(); "
+        "bad = sorted(m for m in sys.modules if m.startswith(('infoplane.experiments', 'infoplane.layers'))); "
+        "assert not bad, bad"
+    )
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-c", code], check=True)

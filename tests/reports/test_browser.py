@@ -10,9 +10,14 @@ from pathlib import Path
 
 import pytest
 
+import json
+
+import pandas as pd
+
 from infoplane import estimate, estimators, load_run
 from infoplane.cli import main
-from infoplane.reports import summarise, write_pngs, write_report
+from infoplane.reports import RunSummary, summarise, write_pngs, write_report
+from infoplane.reports.figures import report_figures
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -65,10 +70,71 @@ def test_report_renders_every_figure_offline_without_console_messages(tmp_path: 
     report = write_page(runs, ("binning", "kde"), tmp_path / "report.html")
     dom, console = render(report, tmp_path / "profile")
     assert console == [], "\n".join(console)
-    # 2 estimators × 2 runs × 6 layers, plus one legend entry per layer
-    assert drawn_traces(dom, "information-plane") == 24 + 6
+    loaded = [load_run(p) for p in runs]
+    figures = report_figures(estimate(loaded, ["binning", "kde"], progress=False), [summarise(r) for r in loaded])
+    # every trace drawn: per panel (2 estimators × 2 runs) 3 bounds, 6 layers and their 6 slider markers;
+    # a legend entry per layer; beneath, per run 2 metrics and their markers in each of 2 panels, 2 cursors
+    assert drawn_traces(dom, "information-plane") == len(figures["information-plane"].data) == 4 * (3 + 12) + 6 + 2 * 2 * 4 + 2
     assert drawn_traces(dom, "mi-vs-epoch") == 2 * 2 * 2 * 6  # estimators × quantities × runs × layers
     assert drawn_traces(dom, "training") == 4 * 2  # metrics × runs
+
+
+#: Run after the page loaded: move the information plane's slider to "3 epochs trained" (Plotly.animate
+#: to that frame, as the slider's step does), then write what the page shows into <pre id="probe">.
+MOVE_SLIDER = """
+<script>
+window.addEventListener('load', function () {
+  var gd = document.getElementById('information-plane');
+  var before = gd._fullLayout.sliders[0].active;
+  Plotly.animate(gd, ['3'], {frame: {duration: 0, redraw: false}, transition: {duration: 0}, mode: 'immediate'})
+    .then(function () {
+      var moving = gd.data.filter(function (t) { return t.name === "layer 2 at the slider's epoch"; });
+      var probe = document.createElement('pre');
+      probe.id = 'probe';
+      probe.textContent = JSON.stringify({
+        frames: gd._transitionData._frames.length, before: before, after: gd._fullLayout.sliders[0].active,
+        x: moving.map(function (t) { return t.x[0]; }),
+        download: document.querySelector('a.download').getAttribute('download')
+      });
+      document.body.appendChild(probe);
+    });
+});
+</script>
+"""
+
+
+def test_the_slider_moves_the_plane_and_the_metrics_in_the_browser(tmp_path: Path) -> None:
+    """Issue 13.6: the new views opened in headless Chromium, the slider moved, frames drawn, no console message."""
+    rows, summaries = [], []
+    for seed in range(3):  # three seeds of one setting (one panel, their mean) and a run of another
+        for name, activation in ((f"szt12-tanh-seed{seed}", "tanh"), ("szt12-relu-seed0", "relu")):
+            if activation == "relu" and seed:
+                continue
+            rows += [
+                {"run": name, "activation": activation, "seed": seed, "epoch": e, "layer": layer, "layer_index": k,
+                 "estimator": "binning", "params": "{}", "fitted": "{}", "I_XT": 1.0 + 0.1 * e + k + 0.2 * seed,
+                 "I_TY": 0.1 + 0.02 * e, "setting": "binning 30 (run range)"}
+                for k, layer in enumerate(("1", "2")) for e in range(6)
+            ]  # fmt: skip
+            summaries.append(RunSummary(
+                name=name, n_samples=64, label_entropy_bits=1.0, epochs=tuple(range(6)), layers=("1", "2"),
+                metrics={"loss": tuple(1 / (e + 1) for e in range(6)), "accuracy": tuple(0.5 + 0.05 * e for e in range(6)),
+                         "lr": tuple(0.1 / (e + 1) for e in range(6))},
+                metadata={"dataset": "szt12", "activation": activation, "seed": seed, "training": {"seed": seed}},
+            ))  # fmt: skip
+    page = write_report(tmp_path / "views.html", pd.DataFrame(rows), summaries, {})
+    page.write_text(page.read_text(encoding="utf-8").replace("</body>", MOVE_SLIDER + "</body>"), encoding="utf-8")
+    dom, console = render(page, tmp_path / "profile")
+    assert console == [], "\n".join(console)
+    probe = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.S)
+    assert probe, "the slider script did not finish"
+    moved = json.loads(probe.group(1).replace("&quot;", '"'))
+    assert moved["frames"] == 6 and moved["before"] == 5 and moved["after"] == 2
+    assert 'data-unformatted="epochs trained: 3"' in dom  # the slider's label moved too
+    # layer 2 at logged epoch 2: the tanh seeds' mean 1 + 0.2 + 1 + 0.2, and the relu run's 1 + 0.2 + 1
+    assert moved["x"] == [pytest.approx(2.4), pytest.approx(2.2)]
+    assert moved["download"] == "views-mi_table.csv"
+    assert drawn_traces(dom, "information-plane") > 0 and drawn_traces(dom, "training") > 0
 
 
 def test_a_broken_page_is_caught(tmp_path: Path) -> None:

@@ -55,7 +55,7 @@ def test_an_infinite_estimate_is_named_not_turned_into_an_axis_of_null() -> None
     layout = layout_of(page, "information-plane")
     assert layout["xaxis"]["range"] == [0, pytest.approx(1.02 * 4.5)]  # the largest finite estimate
     assert layout["yaxis"]["range"] == [0, pytest.approx(1.05 * 1.0)]
-    assert "1 infinite estimates</b> are not drawn" in page and "layer 2: epochs 3" in page
+    assert "1 infinite estimates</b> are not drawn" in page and "layer 2: after 4 epochs trained" in page
     assert "null" not in json.dumps(layout["xaxis"]["range"])
 
 
@@ -77,19 +77,26 @@ def test_an_incomplete_run_is_named_in_the_report() -> None:
     """Issue 9.2: a partial run (interrupted train) was reported with no warning."""
     partial = summary(epochs=(0, 1, 2, 3), complete=False, expected_last_epoch=5999)
     page = render_report(table(), [partial], {})
-    assert page.count("incomplete run: last logged epoch 3 of 5999") == 2  # at the top and in its run table
+    # epochs trained, as everywhere in the report: logged epoch 3 of a schedule ending at 5999 is 4 of 6000
+    assert page.count("incomplete run: stopped after 4 of 6000 epochs trained") == 2  # top and its run table
     assert "Incomplete runs" in page
     assert "incomplete run" not in render_report(table(), [summary()], {})
 
 
+def panel_titles(fig: object) -> list[str]:
+    """The titles of the information plane's panels (the metric panels beneath come after them)."""
+    n = fig.layout.meta["panels"]  # type: ignore[attr-defined]
+    return [a.text for a in fig.layout.annotations[:n]]  # type: ignore[attr-defined]
+
+
 def test_panel_titles_come_from_the_setting_column_else_the_estimator_name() -> None:
     labelled = report_figures(table(setting="binning 30 (run range)"), [summary()])["information-plane"]
-    assert [a.text for a in labelled.layout.annotations] == ["r"]  # one estimator: the run names the panel
+    assert panel_titles(labelled) == ["r"]  # one estimator: the run names the panel
     two = pd.concat([table(setting="binning 30 (run range)"), table(setting="kde σ²=0.001").assign(estimator="kde")])
-    titles = [a.text for a in report_figures(two, [summary()])["information-plane"].layout.annotations]
+    titles = panel_titles(report_figures(two, [summary()])["information-plane"])
     assert titles == ["binning 30 (run range)<br>r", "kde σ²=0.001<br>r"]
     two = two.drop(columns="setting")
-    titles = [a.text for a in report_figures(two, [summary()])["information-plane"].layout.annotations]
+    titles = panel_titles(report_figures(two, [summary()])["information-plane"])
     assert titles == ["binning<br>r", "kde<br>r"]
 
 

@@ -56,4 +56,4 @@ def test_summarise_is_duck_typed_and_reads_complete() -> None:
     )  # fmt: skip
     s = summarise(partial)
     assert not s.complete and s.expected_last_epoch == 5999 and s.label_entropy_bits == 1.0
-    assert s.incomplete_note == "incomplete run: last logged epoch 4799 of 5999"
+    assert s.incomplete_note == "incomplete run: stopped after 4800 of 6000 epochs trained"
