@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from infoplane import estimators as registry
 from infoplane.groundtruth import runner
 from infoplane.groundtruth.bmi import BMI_N
 from infoplane.outputs import atomic_write_text
@@ -47,9 +48,9 @@ def parse_spec(text: str) -> runner.EstimatorSpec:
 
 
 def setting(estimator: str, params: str) -> str:
-    """A row's short name: the estimator, then its non-default parameters: ``gaussian preprocess=copula``."""
+    """A row's short name: the estimator's own label (``Estimator.label``): ``ksg k=3``, ``gaussian copula``."""
     p = json.loads(params) if isinstance(params, str) and params else {}
-    return " ".join([estimator] + [f"{k}={v}" for k, v in sorted(p.items())])
+    return registry.get(estimator, **p).label
 
 
 def load(suite: str = "bmi") -> pd.DataFrame:
@@ -76,31 +77,41 @@ def counts(table: pd.DataFrame) -> pd.DataFrame:
     return runner.accuracy_counts(scored)
 
 
+def _save(suite: str, spec: runner.EstimatorSpec, results: pd.DataFrame) -> None:
+    """Replace this setting's rows of the tasks in ``results`` in the saved table (re-read now: runs may overlap)."""
+    params = json.dumps(spec.params, sort_keys=True, default=str)
+    table = load(suite).drop(columns="setting")
+    if len(table):
+        same = (
+            (table["estimator"] == spec.name)
+            & (table["params"] == params)
+            & table["task"].isin(results["task"])
+        )
+        table = pd.concat([table[~same], results], ignore_index=True)
+    else:
+        table = results
+    atomic_write_text(TABLES[suite], table.to_csv(index=False, float_format="%.6g"))
+
+
 def run(args: argparse.Namespace) -> None:
+    """Score each setting task by task, saving after every task (a killed run keeps what it finished)."""
     specs = [parse_spec(s) for s in args.estimators]
     RESULTS.mkdir(parents=True, exist_ok=True)
-    table, runs = load(args.suite).drop(columns="setting"), load_runs()
     n = args.n or (BMI_N if args.suite == "bmi" else 4096)
+    chosen = runner.select_tasks(args.tasks, args.suite)
     for spec in specs:
         load_before = os.getloadavg()
         started = time.perf_counter()
-        results = runner.run(
-            [spec], args.tasks, n=n, seeds=args.seeds, workers=args.workers, suite=args.suite
-        )
+        parts = []
+        for task in chosen:
+            part = runner.run([spec], [task.id], n=n, seeds=args.seeds, workers=args.workers, progress=False)
+            _save(args.suite, spec, part)
+            parts.append(part)
+            print(f"  {task.id}: {part['seconds'].sum():.1f} s", file=sys.stderr, flush=True)
+        results = pd.concat(parts, ignore_index=True)
         wall = time.perf_counter() - started
-        params = json.dumps(spec.params, sort_keys=True, default=str)
-        if len(table):  # replace this setting's rows of the tasks just run
-            same = (
-                (table["estimator"] == spec.name)
-                & (table["params"] == params)
-                & table["task"].isin(results["task"])
-            )
-            table = pd.concat([table[~same], results], ignore_index=True)
-        else:
-            table = results
-        atomic_write_text(TABLES[args.suite], table.to_csv(index=False, float_format="%.6g"))
-        label = setting(spec.name, params)
-        runs = [r for r in runs if (r["suite"], r["setting"]) != (args.suite, label)] + [
+        label = setting(spec.name, json.dumps(spec.params, sort_keys=True, default=str))
+        runs = [r for r in load_runs() if (r["suite"], r["setting"]) != (args.suite, label)] + [
             {
                 "suite": args.suite,
                 "setting": label,

@@ -80,7 +80,9 @@ def _counts(ranked: pd.DataFrame) -> str:
 
 
 def guide(scored: pd.DataFrame, default: pd.DataFrame) -> str:
-    """The estimator guide, in Markdown."""
+    """The estimator guide, in Markdown, from the settings scored on every bmi task."""
+    complete = scored.groupby("estimator")["task"].transform("nunique") == scored["task"].nunique()
+    scored = scored[complete]
     lines = []
     if not default.empty and (default["family"] == "discrete").any():
         errors = runner.summary(default.drop(columns="estimator").rename(columns={"setting": "estimator"}))
@@ -108,8 +110,8 @@ def guide(scored: pd.DataFrame, default: pd.DataFrame) -> str:
             f"({_counts(ranked)})."
         )
     ranked = _ranking(scored)
-    top = ranked.iloc[0]
     n_tasks = int(scored["task"].nunique())
+    top = ranked.iloc[0]
     verdict = "met" if top.right >= 30 else "not met"
     lines.append(
         f"- **The default for continuous pairs**: `{top.estimator}`, right on {top.right} of {n_tasks} bmi tasks "
@@ -144,9 +146,9 @@ def bmi_table(scored: pd.DataFrame) -> str:
     rows = [header, "|---|" + "---:|" * (len(families) + 1)]
     n_tasks = int(scored["task"].nunique())
     for name, row in counts.iterrows():
-        rows.append(
-            f"| {name} | " + " | ".join(str(row[f]) for f in families) + f" | **{row['total']}**/{n_tasks} |"
-        )
+        scored_note = "" if row["tasks"] == n_tasks else f" ({row['tasks']} scored)"
+        cells = " | ".join(str(row[f]) for f in families)
+        rows.append(f"| {name} | {cells} | **{row['total']}**/{n_tasks}{scored_note} |")
     seeds = scored.groupby("estimator")["seeds"].max()
     n = sorted(set(bench_bmi.load()["n"]))
     intro = (
