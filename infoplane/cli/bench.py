@@ -20,7 +20,8 @@ from infoplane.cli._common import (
 
 EXAMPLES = (
     "examples:\n  infoplane bench -o bench\n  infoplane bench --list\n"
-    "  infoplane bench --estimators binning ksg --tasks 'gauss-*' --seeds 3 -o gauss"
+    "  infoplane bench --estimators binning ksg --tasks 'gauss-*' --seeds 3 -o gauss\n"
+    "  infoplane bench --suite bmi --estimators ksg mine --seeds 2 -o bmi"
 )
 
 
@@ -35,9 +36,18 @@ def register(sub: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--estimators", nargs="+", default=["binning", "kde", "ksg", "mine"], help="estimators")
     p.add_argument(
-        "--tasks", nargs="+", default=None, metavar="GLOB", help="task ids or glob patterns (default: all)"
+        "--tasks", nargs="+", default=None, metavar="GLOB", help="task ids or glob patterns (default: all of the suite)"
     )
-    p.add_argument("--n", type=positive_int, default=4096, help="samples per task and seed")
+    p.add_argument(
+        "--suite",
+        choices=["default", "bmi", "all"],
+        default=None,
+        help="task suite: default (the bench's own tasks), bmi (the 40 tasks of the bmi benchmark, Czyż et al. "
+        "2023) or all (default: default, or every suite when --tasks is given)",
+    )
+    p.add_argument(
+        "--n", type=positive_int, default=None, help="samples per task and seed (default: 5000 for bmi tasks, as in the paper; else 4096)"
+    )
     p.add_argument("--seeds", type=positive_int, default=5, help="seeds per pair")
     p.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1, help="parallel processes")
     add_param_option(p)
@@ -56,26 +66,31 @@ def run(args: argparse.Namespace) -> int:
     from infoplane.outputs import check_output
 
     if args.list:
-        for task in runner.select_tasks(args.tasks):
+        for task in runner.select_tasks(args.tasks, args.suite):
             print(
-                f"{task.id:<34} {task.family:<12} {task.dim_a:>3}×{task.dim_b:<3} {task.truth_bits:8.4f} bits  {task.note}"
+                f"{task.id:<34} {task.family:<16} {task.dim_a:>3}×{task.dim_b:<3} {task.truth_bits:8.4f} bits  {task.note}"
             )
         return 0
     params = parse_params(args.param)
     pipeline.build_estimators(args.estimators, params)  # usage errors before any work
     specs = [runner.EstimatorSpec(name, params.get(name, {})) for name in args.estimators]
-    runner.select_tasks(args.tasks)  # an unmatched pattern fails before any work
+    chosen = runner.select_tasks(args.tasks, args.suite)  # an unmatched pattern fails before any work
+    n = args.n or runner.default_n(chosen)
     outputs = pipeline.bench_outputs(args.output)
     check_output(outputs["csv"], kind="csv", force=args.force, what="-o")
     check_output(outputs["html"], kind="html", force=args.force, what="-o")
     started = time.perf_counter()
     results = runner.run(
-        specs, args.tasks, n=args.n, seeds=args.seeds, workers=args.workers, progress=progress_of(args)
+        specs, args.tasks, n=n, seeds=args.seeds, workers=args.workers, progress=progress_of(args), suite=args.suite
     )
     summary = runner.summary(results)
     csv, page = pipeline.write_bench(args.output, results, summary)
-    print(f"median absolute error (bits) per estimator and family, n = {args.n}, {args.seeds} seeds:")
+    print(f"median absolute error (bits) per estimator and family, n = {n}, {args.seeds} seeds:")
     print(summary.round(3).to_string())
+    if any(task.id.startswith("bmi-") for task in chosen):
+        bmi_results = results[results["task"].str.startswith("bmi-")]
+        print("\nbmi tasks within max(10 %, 0.05 nats) of the truth (mean over seeds), per estimator and family:")
+        print(runner.accuracy_counts(bmi_results).to_string())
     failed = int((results["status"] == "error").sum())
     print(
         f"\nwrote {csv} and {page} in {time.perf_counter() - started:.0f} s"

@@ -18,7 +18,8 @@ from tqdm.auto import tqdm
 
 from infoplane import estimators as registry
 from infoplane.estimators.base import Estimator
-from infoplane.groundtruth.tasks import Task, default_tasks
+from infoplane.groundtruth.bmi import BMI_FAMILIES, BMI_N, within_tolerance
+from infoplane.groundtruth.tasks import Task, suite_tasks
 
 #: Columns of the results table, in order.
 RESULT_COLUMNS = [
@@ -59,18 +60,30 @@ def score_pair(estimator: Estimator, task: Task, a: np.ndarray, b: np.ndarray) -
 
 @lru_cache(maxsize=1)
 def _tasks_by_id() -> dict[str, Task]:
-    return {task.id: task for task in default_tasks()}
+    return {task.id: task for task in suite_tasks("all")}
 
 
-def select_tasks(patterns: Sequence[str] | None = None) -> list[Task]:
-    """Default tasks whose id matches any of the glob ``patterns`` (all when None)."""
-    tasks = list(_tasks_by_id().values())
+def select_tasks(patterns: Sequence[str] | None = None, suite: str | None = None) -> list[Task]:
+    """Tasks whose id matches any of the glob ``patterns``.
+
+    Args:
+        patterns: glob patterns of task ids; None: every task of the suite.
+        suite: ``"default"``, ``"bmi"`` or ``"all"`` (see ``tasks.SUITES``); None: the default suite when
+            no pattern is given, else every suite (``--tasks 'bmi-*'`` finds the bmi tasks).
+    """
+    tasks = suite_tasks(suite or ("all" if patterns else "default"))
     if not patterns:
         return tasks
     chosen = [t for t in tasks if any(fnmatch.fnmatchcase(t.id, p) for p in patterns)]
     if not chosen:
         raise ValueError(f"no task matches {list(patterns)}; see `infoplane bench --list`")
     return chosen
+
+
+def default_n(tasks: Sequence[Task]) -> int:
+    """Samples per task and seed when none is given: the paper's N = 5000 when every task is a bmi task,
+    else 4096."""
+    return BMI_N if tasks and all(t.id.startswith("bmi-") for t in tasks) else 4096
 
 
 def _job(spec: EstimatorSpec, task_id: str, seed: int, n: int, threads: int | None) -> dict[str, Any]:
@@ -113,20 +126,22 @@ def run(
     estimators: Sequence[str | EstimatorSpec] = ("binning", "kde", "ksg", "mine"),
     tasks: Sequence[str] | None = None,
     *,
-    n: int = 4096,
+    n: int | None = 4096,
     seeds: int = 5,
     workers: int | None = None,
     progress: bool | None = None,
+    suite: str | None = None,
 ) -> pd.DataFrame:
     """Score estimators against the ground truth of the tasks.
 
     Args:
         estimators: registry names or :class:`EstimatorSpec` (name and parameters).
-        tasks: glob patterns of task ids (``None``: every default task).
-        n: samples per task and seed.
+        tasks: glob patterns of task ids (``None``: every task of ``suite``).
+        n: samples per task and seed; None: :func:`default_n` (5000 for bmi tasks, as in the paper).
         seeds: seeds 0 … seeds − 1 per pair.
         workers: processes (default: the number of cores); 1 runs in this process.
         progress: show a progress bar (``None``: only on a terminal).
+        suite: the task suite (see :func:`select_tasks`).
 
     Returns:
         One row per (task, estimator, seed) with ``RESULT_COLUMNS``; skipped pairs and failures are
@@ -135,7 +150,8 @@ def run(
     specs = [EstimatorSpec(s) if isinstance(s, str) else s for s in estimators]
     for spec in specs:
         spec.build()  # unknown names and parameters fail here, before any work
-    chosen = select_tasks(tasks)
+    chosen = select_tasks(tasks, suite)
+    n = default_n(chosen) if n is None else n
     jobs = [(spec, task.id, seed) for spec in specs for task in chosen for seed in range(seeds)]
     workers = workers or os.cpu_count() or 1
     rows: list[dict[str, Any]] = []
@@ -161,4 +177,34 @@ def summary(results: pd.DataFrame) -> pd.DataFrame:
     ok = results[results["status"] == "ok"].copy()
     ok["abs_error"] = (ok["estimate"] - ok["truth"]).abs()
     table = ok.pivot_table(index="estimator", columns="family", values="abs_error", aggfunc="median")
-    return table.reindex(columns=[c for c in ("gaussian", "transformed", "student-t", "discrete", "echo") if c in table])
+    return table.reindex(columns=[c for c in _FAMILY_ORDER if c in table] + [c for c in table if c not in _FAMILY_ORDER])
+
+
+_FAMILY_ORDER = ("gaussian", "transformed", "student-t", "discrete", "echo", *BMI_FAMILIES)
+
+
+def task_accuracy(results: pd.DataFrame) -> pd.DataFrame:
+    """Per (estimator, task): the mean estimate over seeds (bits) and whether it is within
+    max(10 %, 0.05 nats) of the truth (the bmi benchmark's criterion, ``bmi.within_tolerance``).
+
+    Returns:
+        Columns ``estimator, params, task, family, truth, estimate, seeds, correct``; pairs with no ``ok``
+        row (skipped or failed) are left out.
+    """
+    ok = results[results["status"] == "ok"]
+    keys = ["estimator", "params", "task", "family"]
+    table = ok.groupby(keys, sort=False).agg(truth=("truth", "first"), estimate=("estimate", "mean"), seeds=("seed", "count"))
+    table = table.reset_index()
+    table["correct"] = within_tolerance(table["estimate"].to_numpy(), table["truth"].to_numpy())
+    return table
+
+
+def accuracy_counts(results: pd.DataFrame) -> pd.DataFrame:
+    """Per estimator (rows) and family (columns): how many tasks are right by :func:`task_accuracy`, with a
+    ``total`` column; ``tasks`` counts the tasks scored. ``results`` may also be :func:`task_accuracy`'s table."""
+    table = results if "correct" in results else task_accuracy(results)
+    counts = table.pivot_table(index="estimator", columns="family", values="correct", aggfunc="sum", fill_value=0)
+    counts = counts.reindex(columns=[c for c in _FAMILY_ORDER if c in counts] + [c for c in counts if c not in _FAMILY_ORDER])
+    counts["total"] = counts.sum(axis=1)
+    counts["tasks"] = table.groupby("estimator")["task"].nunique()
+    return counts.astype(int)

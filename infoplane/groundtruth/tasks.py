@@ -24,7 +24,8 @@ class Task:
 
     Attributes:
         id: stable identifier, e.g. ``"gauss-1v1-rho0.9"`` or ``"asinh(gauss-5v5-dense)"``.
-        family: ``"gaussian"``, ``"transformed"``, ``"student-t"``, ``"discrete"`` or ``"echo"``.
+        family: ``"gaussian"``, ``"transformed"``, ``"student-t"``, ``"discrete"`` or ``"echo"`` (the bmi
+            suite's families: ``infoplane.groundtruth.bmi.BMI_FAMILIES``).
         dim_a, dim_b: dimensions of the two sides.
         truth_bits: the true I(A;B) in bits.
         sampler: ``(n, rng) → (a (n, dim_a), b (n, dim_b))``.
@@ -290,9 +291,23 @@ def default_tasks() -> list[Task]:
     return tasks
 
 
+#: The named task suites of ``infoplane bench --suite``.
+SUITES = ("default", "bmi", "all")
+
+
+def suite_tasks(suite: str = "default") -> list[Task]:
+    """The tasks of a suite: ``"default"`` (the tasks above), ``"bmi"`` (the 40 tasks of the bmi benchmark,
+    :mod:`infoplane.groundtruth.bmi`) or ``"all"`` (both)."""
+    from infoplane.groundtruth.bmi import bmi_tasks
+
+    if suite not in SUITES:
+        raise ValueError(f"unknown task suite {suite!r}; choose one of {list(SUITES)}")
+    return {"default": default_tasks, "bmi": bmi_tasks, "all": lambda: default_tasks() + bmi_tasks()}[suite]()
+
+
 def get_task(task_id: str) -> Task:
-    """A default task by id."""
-    for task in default_tasks():
+    """A task of any suite by id."""
+    for task in suite_tasks("all"):
         if task.id == task_id:
             return task
     raise ValueError(f"no task {task_id!r}; see `infoplane bench --list`")
