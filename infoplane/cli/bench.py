@@ -42,8 +42,9 @@ def register(sub: Any) -> argparse.ArgumentParser:
         "--suite",
         choices=["default", "bmi", "all"],
         default=None,
-        help="task suite: default (the bench's own tasks), bmi (the 40 tasks of the bmi benchmark, Czyż et al. "
-        "2023) or all (default: default, or every suite when --tasks is given)",
+        metavar="SUITE",
+        help="task suite: 'default' (the bench's own tasks), 'bmi' (the 40 tasks of the bmi benchmark, Czyż et "
+        "al. 2023) or 'all'; without it, the bench's own tasks, or every suite when --tasks is given",
     )
     p.add_argument(
         "--n", type=positive_int, default=None, help="samples per task and seed (default: 5000 for bmi tasks, as in the paper; else 4096)"

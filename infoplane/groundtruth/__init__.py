@@ -1,5 +1,6 @@
 """Ground truth: distributions with known MI (tasks) and the scorer behind ``infoplane bench``."""
 
+from infoplane.groundtruth.suites import SUITES, get_task, suite_tasks
 from infoplane.groundtruth.tasks import (
     TRANSFORMS,
     Task,
@@ -10,7 +11,6 @@ from infoplane.groundtruth.tasks import (
     echo_channel,
     gaussian,
     gaussian_mi_bits,
-    get_task,
     sparse_gaussian,
     student_t,
     student_t_mi_bits,
@@ -27,7 +27,9 @@ __all__ = [
     "echo_channel",
     "gaussian",
     "gaussian_mi_bits",
+    "SUITES",
     "get_task",
+    "suite_tasks",
     "sparse_gaussian",
     "student_t",
     "student_t_mi_bits",

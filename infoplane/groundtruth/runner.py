@@ -19,7 +19,8 @@ from tqdm.auto import tqdm
 from infoplane import estimators as registry
 from infoplane.estimators.base import Estimator
 from infoplane.groundtruth.bmi import BMI_FAMILIES, BMI_N, within_tolerance
-from infoplane.groundtruth.tasks import Task, suite_tasks
+from infoplane.groundtruth.suites import suite_tasks
+from infoplane.groundtruth.tasks import Task
 
 #: Columns of the results table, in order.
 RESULT_COLUMNS = [
@@ -68,7 +69,7 @@ def select_tasks(patterns: Sequence[str] | None = None, suite: str | None = None
 
     Args:
         patterns: glob patterns of task ids; None: every task of the suite.
-        suite: ``"default"``, ``"bmi"`` or ``"all"`` (see ``tasks.SUITES``); None: the default suite when
+        suite: ``"default"``, ``"bmi"`` or ``"all"`` (see ``suites.SUITES``); None: the default suite when
             no pattern is given, else every suite (``--tasks 'bmi-*'`` finds the bmi tasks).
     """
     tasks = suite_tasks(suite or ("all" if patterns else "default"))

@@ -289,25 +289,3 @@ def default_tasks() -> list[Task]:
     tasks += [discrete_layer(act, width, n_bins=10) for act in ("tanh", "relu") for width in (2, 4)]
     tasks += [echo_channel(act) for act in ("tanh", "relu")]
     return tasks
-
-
-#: The named task suites of ``infoplane bench --suite``.
-SUITES = ("default", "bmi", "all")
-
-
-def suite_tasks(suite: str = "default") -> list[Task]:
-    """The tasks of a suite: ``"default"`` (the tasks above), ``"bmi"`` (the 40 tasks of the bmi benchmark,
-    :mod:`infoplane.groundtruth.bmi`) or ``"all"`` (both)."""
-    from infoplane.groundtruth.bmi import bmi_tasks
-
-    if suite not in SUITES:
-        raise ValueError(f"unknown task suite {suite!r}; choose one of {list(SUITES)}")
-    return {"default": default_tasks, "bmi": bmi_tasks, "all": lambda: default_tasks() + bmi_tasks()}[suite]()
-
-
-def get_task(task_id: str) -> Task:
-    """A task of any suite by id."""
-    for task in suite_tasks("all"):
-        if task.id == task_id:
-            return task
-    raise ValueError(f"no task {task_id!r}; see `infoplane bench --list`")

@@ -200,7 +200,7 @@ def test_old_spellings_still_work() -> None:
     assert new.n_bins == [30, 10] and new.adaptive_n_bins == 0 and new.noise_variance == [0.01, 0.1]
     assert parser.parse_args(["study", "--kde"]).noise_variance == []  # no KDE, as before
     assert parser.parse_args(["report", "r.pt", "--bins", "7"]).n_bins == 7
-    assert parser.parse_args(["report", "r.pt"]).n_bins == 30
+    assert parser.parse_args(["report", "r.pt"]).n_bins is None  # binning options only when given (issue 13.3)
 
 
 def test_study_config_uses_one_name_per_concept() -> None:

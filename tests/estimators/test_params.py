@@ -172,7 +172,7 @@ def test_is_lower_bound_follows_parameters() -> None:
 
 def test_mine_settings_are_listed_once() -> None:
     names = [f.name for f in fields(MineSettings)]
-    assert set(names) | {"warm_start"} == set(Mine().get_params())
+    assert set(names) | {"warm_start", "preprocess"} == set(Mine().get_params())  # preprocess maps the data, not the training
     settings = Mine(hidden=np.int64(8)).settings()
     assert settings.hidden == 8 and type(settings.hidden) is int
     defaults = Mine.default_params()
