@@ -102,3 +102,21 @@ def to_numpy(values: Any) -> np.ndarray:
             values = values.float()
         return values.numpy()
     return np.asarray(values)
+
+
+def as_plane_samples(x: Any, t: Any, y: Any, who: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One layer's information-plane inputs checked together: inputs ``x`` (N, d_x), activations ``t``
+    (N, width) and class labels ``y`` (N,), for an estimator (``who``) that needs the inputs.
+
+    Raises:
+        ValueError: ``x`` is None (the estimator has no shortcut for I(X;T)), the sample counts differ, or
+            any part is invalid as in :func:`as_samples` and :func:`as_class_labels`.
+    """
+    if x is None:
+        raise ValueError(f"{who} needs the inputs x to estimate I(X;T); pass x")
+    activations = as_samples(t, "t")
+    n = activations.shape[0]
+    inputs = as_samples(x, "x")
+    if inputs.shape[0] != n:
+        raise ValueError(f"{who}: x has {inputs.shape[0]} samples but t has {n}")
+    return inputs, activations, as_class_labels(y, n, "y")

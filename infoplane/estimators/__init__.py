@@ -5,7 +5,20 @@ their parameters' constraints with :class:`Interval`, :class:`Options` and :clas
 :mod:`infoplane.estimators.base`).
 """
 
-from infoplane.estimators import binning, echo, gaussian, kde, kernel_sums, ksg, mine, preprocess, renyi
+from infoplane.estimators import (
+    binning,
+    echo,
+    gaussian,
+    infonce,
+    kde,
+    kernel_sums,
+    ksg,
+    mine,
+    nwj,
+    preprocess,
+    renyi,
+    smile,
+)
 from infoplane.estimators.base import (
     ENTRY_POINT_GROUP,
     Check,
@@ -16,13 +29,12 @@ from infoplane.estimators.base import (
     get,
     register,
 )
-from infoplane.estimators import infonce, nwj, smile
 from infoplane.estimators.binning import Binning
 from infoplane.estimators.echo import Echo
 from infoplane.estimators.gaussian import Gaussian
+from infoplane.estimators.infonce import InfoNCE
 from infoplane.estimators.kde import KDE
 from infoplane.estimators.ksg import KSG
-from infoplane.estimators.infonce import InfoNCE
 from infoplane.estimators.mine import Mine
 from infoplane.estimators.nwj import NWJ
 from infoplane.estimators.renyi import Renyi

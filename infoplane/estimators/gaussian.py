@@ -54,6 +54,7 @@ from infoplane.estimators.base import (
 )
 from infoplane.estimators.preprocess import PREPROCESS_OPTIONS, apply_preprocess
 from infoplane.infotheory import entropy_bits, nats_to_bits, standardise
+from infoplane.samples import as_plane_samples
 
 #: Fewest samples the estimator accepts (the bias correction needs N > d_a + d_b).
 MIN_SAMPLES = 4
@@ -262,12 +263,5 @@ class Gaussian(Estimator):
             ValueError: ``x`` is None, or invalid inputs as in :meth:`mutual_information`.
         """
         self.validate_params()
-        if x is None:
-            raise ValueError("gaussian needs the inputs x to estimate I(X;T); pass x")
-        activations = as_samples(t, "t")
-        n = activations.shape[0]
-        inputs = as_samples(x, "x")
-        if inputs.shape[0] != n:
-            raise ValueError(f"gaussian: x has {inputs.shape[0]} samples but t has {n}")
-        labels = as_class_labels(y, n, "y")
+        inputs, activations, labels = as_plane_samples(x, t, y, "gaussian")
         return self._mi_bits(inputs, activations), self._mi_labels_bits(activations, labels)

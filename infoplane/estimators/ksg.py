@@ -43,7 +43,7 @@ from sklearn.neighbors import KDTree, NearestNeighbors
 from infoplane.estimators.base import Estimator, Interval, Options, register
 from infoplane.estimators.preprocess import PREPROCESS_OPTIONS, apply_preprocess
 from infoplane.infotheory import nats_to_bits, standardise
-from infoplane.samples import as_class_labels, as_samples, is_discrete_labels
+from infoplane.samples import as_class_labels, as_plane_samples, as_samples, is_discrete_labels
 
 
 def kth_neighbour_distance(points: np.ndarray, k: int) -> np.ndarray:
@@ -291,14 +291,8 @@ class KSG(Estimator):
             ValueError: ``x`` is None (KSG has no shortcut for I(X;T)), or invalid inputs as in
                 :meth:`mutual_information`.
         """
-        if x is None:
-            raise ValueError("ksg needs the inputs x to estimate I(X;T) (there is no H(T) shortcut); pass x")
-        activations = as_samples(t, "t")
+        inputs, activations, labels = as_plane_samples(x, t, y, "ksg")
         n = activations.shape[0]
-        inputs = as_samples(x, "x")
-        if inputs.shape[0] != n:
-            raise ValueError(f"x has {inputs.shape[0]} samples but t has {n}")
-        labels = as_class_labels(y, n, "y")
         k = self._validate(n)
         inputs, activations = self._prepare(inputs, activations)
         i_xt = float(nats_to_bits(max(ksg_mi_nats(inputs, activations, k), 0.0)))

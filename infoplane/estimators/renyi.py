@@ -69,6 +69,7 @@ from infoplane.estimators.base import (
 )
 from infoplane.estimators.preprocess import PREPROCESS_OPTIONS, apply_preprocess
 from infoplane.infotheory import nats_to_bits
+from infoplane.samples import as_plane_samples
 
 #: Samples used for the median heuristic (a random subset above this).
 MEDIAN_SUBSET = 1000
@@ -423,14 +424,8 @@ class Renyi(Estimator):
             ValueError: ``x`` is None, or invalid inputs as in :meth:`mutual_information`.
         """
         self.validate_params()
-        if x is None:
-            raise ValueError("renyi needs the inputs x to estimate I(X;T); pass x")
-        activations = as_samples(t, "t")
+        inputs, activations, labels = as_plane_samples(x, t, y, "renyi")
         n = activations.shape[0]
-        inputs = as_samples(x, "x")
-        if inputs.shape[0] != n:
-            raise ValueError(f"renyi: x has {inputs.shape[0]} samples but t has {n}")
-        labels = as_class_labels(y, n, "y")
         rng = np.random.default_rng(self.seed)
         zx, zt = self._side(inputs, rng), self._side(activations, rng)
         common = {"alpha": float(self.alpha), "exact_max_n": int(self.exact_max_n), "n_landmarks": int(self.n_landmarks)}
