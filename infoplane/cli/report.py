@@ -83,6 +83,14 @@ def estimator_params(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     left out: the estimator's defaults apply, and a ``store="none"`` run shows every binning setting it
     stored rather than only one matching the defaults."""
     params = parse_params(args.param)
+    given = [flag for flag, value in (("--n-bins", args.n_bins), ("--strategy", args.strategy), ("--range", args.range))
+             if value is not None]  # fmt: skip
+    if given and "binning" not in (args.estimator or ["binning"]):
+        print(
+            f"infoplane report: warning: {', '.join(given)} set binning's parameters, but binning is not in "
+            f"--estimator {' '.join(args.estimator)}; ignored",
+            file=sys.stderr,
+        )
     if "binning" in (args.estimator or ["binning"]):
         binning: dict[str, Any] = {}
         if args.n_bins is not None:

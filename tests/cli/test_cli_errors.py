@@ -94,14 +94,7 @@ def test_bench_estimator_usage_errors_exit_2(tmp_path: Path, capsys: pytest.Capt
 def test_kde_noise_variance_that_is_not_a_number_is_a_usage_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from infoplane import estimators
 
-    try:
-        estimators.get("kde", noise_variance="abc")
-    except ValueError:
-        pass
-    else:
-        pytest.skip("this estimators package does not validate parameters when built yet (issue 10)")
     args = ["report", str(tmp_path / "missing.pt"), "--estimator", "kde", "--param", "kde.noise_variance=abc"]
     assert main(args) == 2
     assert "noise_variance" in error_line(capsys.readouterr().err)
@@ -214,3 +207,12 @@ def test_study_config_uses_one_name_per_concept() -> None:
         assert (config.n_bins, config.adaptive_n_bins, config.noise_variance) == ((20,), 0, (0.5,))
     else:  # StudyConfig before issue 10 renamed its fields
         assert (config.bins, config.adaptive_bins, config.kde_variances) == ((20,), 0, (0.5,))
+
+
+def test_a_binning_option_without_binning_warns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 13.8: --n-bins with --estimator kde does not apply; it is named, not silently ignored."""
+    run = tmp_path / "w.pt"
+    assert main(["train", "--epochs", "2", "-q", "-o", str(run)]) == 0
+    capsys.readouterr()
+    assert main(["report", str(run), "--estimator", "kde", "--n-bins", "50", "-q", "-o", str(tmp_path / "w.html")]) == 0
+    assert "--n-bins set binning's parameters, but binning is not in --estimator kde; ignored" in capsys.readouterr().err
