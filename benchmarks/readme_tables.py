@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -175,6 +176,9 @@ def import_claims(folder: Path) -> None:
 def _split_setting(setting: str) -> tuple[str, str, str]:
     """``"tanh, layer 9, full-batch"`` → (``tanh``, ``9``, ``full-batch``); a setting without a layer keeps
     its whole text as the network and no layer."""
+    student = re.match(r"^(?:hidden|output) layer (\d+) \((\d+) units?\), (.*)$", setting)
+    if student:  # claim 4: "hidden layer 1 (50 units), σ²=0.001, n_train=100"
+        return f"linear student, {student.group(3)}", student.group(1), ""
     network, sep, rest = setting.partition(", layer ")
     if not sep:
         return setting, "", ""
@@ -201,7 +205,9 @@ def claims_markdown(table: pd.DataFrame) -> str:
     for (claim, network, qualifier), part in frame.groupby(["claim", "_network", "_qualifier"], sort=False):
         by_verdict: dict[str, list[str]] = {}
         for verdict, layer in zip(part["verdict"], part["_layer"]):
-            by_verdict.setdefault(str(verdict), []).append(str(layer) or "—")
+            listed = by_verdict.setdefault(str(verdict), [])
+            if (str(layer) or "—") not in listed or not layer:  # a claim may give one layer several statistics
+                listed.append(str(layer) or "—")
         cell = "; ".join(f"**{v}**: {', '.join(layers)}" for v, layers in by_verdict.items())
         differ = []
         for layer, holds in zip(part["_layer"], part["holds_under"].fillna("")):
