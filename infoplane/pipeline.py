@@ -23,7 +23,7 @@ import pandas as pd
 
 from infoplane import estimators as registry
 from infoplane.analysis import estimate
-from infoplane.errors import UsageError
+from infoplane.errors import UsageError, one_line
 from infoplane.estimators.base import Estimator
 from infoplane.outputs import atomic_write_bytes, check_output
 from infoplane.reports.summary import RunSummary, summarise
@@ -68,7 +68,7 @@ def build_estimators(
         except UsageError:
             raise
         except (ValueError, TypeError) as exc:
-            raise UsageError(_one_line(exc)) from None
+            raise UsageError(one_line(exc) or type(exc).__name__) from None
     return chosen
 
 
@@ -327,10 +327,6 @@ def verdict_settings(verdicts: pd.DataFrame, table: pd.DataFrame | None = None) 
     from infoplane.reports.study_page import label_settings
 
     return [str(s) for s in label_settings(verdicts, table)["setting"]]
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 __all__ = [

@@ -23,8 +23,8 @@ from collections.abc import Sequence
 
 from infoplane._version import __version__
 from infoplane.cli import bench, claims, demo, export, report, study, train
-from infoplane.cli._common import one_line, parse_params
-from infoplane.errors import UsageError
+from infoplane.cli._common import parse_params
+from infoplane.errors import UsageError, one_line
 
 COMMANDS = (train, report, demo, bench, study, export, claims)
 

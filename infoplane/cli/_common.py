@@ -114,8 +114,3 @@ def parse_params(items: Sequence[str]) -> dict[str, dict[str, Any]]:
             value = raw
         params.setdefault(name, {})[field] = tuple(value) if isinstance(value, list) else value
     return params
-
-
-def one_line(text: object) -> str:
-    """``text`` on one line: newlines and runs of white space collapsed."""
-    return " ".join(str(text).split())

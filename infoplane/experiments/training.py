@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from infoplane.experiments import datasets, models
 from infoplane.hooks import Tracker, log_spaced_epochs
-from infoplane.outputs import atomic_write, check_output
+from infoplane.outputs import atomic_write, check_output, same_file
 from infoplane.run import Run, load_run, plain_data
 
 
@@ -70,7 +70,7 @@ class Checkpoint:
     ) -> None:
         self.path = Path(path)
         self.run_path = Path(run_path)
-        if _same_path(self.path, self.run_path):
+        if same_file(self.path, self.run_path):
             raise ValueError(f"checkpoint {self.path}: the state and the partial run need two different files")
         self.every_s = every_s
         #: What the training is (data, activation, hyper-parameters): a checkpoint of other settings is refused.
@@ -181,10 +181,6 @@ class Checkpoint:
         }
         atomic_write(self.path, lambda handle: torch.save(state, handle))
         self._last = time.monotonic()
-
-
-def _same_path(a: Path, b: Path) -> bool:
-    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
 
 
 @dataclass(frozen=True)
