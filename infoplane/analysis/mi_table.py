@@ -89,6 +89,16 @@ def _label_for(name: str, params: str) -> str:
     return label if isinstance(label, str) and label else name
 
 
+@functools.lru_cache(maxsize=512)
+def _ceiling_for(name: str, params: str, n_samples: int) -> float:
+    """The ceiling of a stored (name, params JSON) pair on ``n_samples`` samples; NaN where none is stated."""
+    try:
+        estimator = registry.get(name, **json.loads(params))
+    except Exception:  # noqa: BLE001 - an unknown plugin or odd params: no stated ceiling
+        return math.nan
+    return ceiling_bits(estimator, n_samples)
+
+
 def ceiling_bits(estimator: Estimator, n_samples: int) -> float:
     """The most ``estimator`` can report on ``n_samples`` samples, in bits; NaN where it states none.
 
@@ -221,11 +231,15 @@ def estimate_row(
     }
 
 
-def estimates_frame(rows: Sequence[Mapping[str, Any]], metadata: Mapping[str, Any]) -> pd.DataFrame:
+def estimates_frame(
+    rows: Sequence[Mapping[str, Any]], metadata: Mapping[str, Any], n_samples: int | None = None
+) -> pd.DataFrame:
     """Online estimate records (epoch, layer, …, I_XT, I_TY) as an MI table of the run ``metadata`` describes.
 
     A record without ``setting`` (as stored in run files) gets the label the registry's estimator class
-    gives its ``params`` (its name where the class gives none). An estimate that is not a number is
+    gives its ``params`` (its name where the class gives none); one without ``ceiling_bits`` gets the
+    ceiling that estimator states on ``n_samples`` probe samples (NaN when ``n_samples`` is None or the
+    estimator states none), so a stored run's table says what the tracker's live table said. An estimate that is not a number is
     refused; an infinite one becomes NaN with a warning (a gap, never an axis to infinity).
 
     Raises:
@@ -256,13 +270,21 @@ def estimates_frame(rows: Sequence[Mapping[str, Any]], metadata: Mapping[str, An
             record[key] = number
         if not record.get("setting"):
             record["setting"] = _label_for(str(record.get("estimator")), str(record.get("params", "{}")))
+        if "ceiling_bits" not in record:
+            record["ceiling_bits"] = (
+                math.nan
+                if n_samples is None
+                else _ceiling_for(
+                    str(record.get("estimator")), str(record.get("params", "{}")), int(n_samples)
+                )
+            )
         table.append(record)
     return pd.DataFrame(table, columns=MI_COLUMNS)
 
 
 def _online_rows(run: Run, asked: Sequence[tuple[EstimatorSpec, Estimator]]) -> pd.DataFrame:
     """The MI table of a run captured with ``store="none"``: its online estimates of the asked estimators."""
-    table = estimates_frame(run.estimates, run.metadata)
+    table = estimates_frame(run.estimates, run.metadata, len(run.labels))
     if not asked:
         return table
     keep = np.zeros(len(table), dtype=bool)

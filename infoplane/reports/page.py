@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from infoplane.analysis.compression import per_run_phases
-from infoplane.analysis.diagnostics import saturation
+from infoplane.analysis.diagnostics import NEAR_CEILING_BITS, near_stated_ceiling, saturation
 from infoplane.outputs import atomic_write_bytes, atomic_write_text
 from infoplane.reports.figures import (
     CAPPED_ESTIMATORS,
@@ -146,29 +146,44 @@ def _phases_table(shown: pd.DataFrame, summaries: Sequence[RunSummary]) -> pd.Da
 
 
 def _saturation_html(shown: pd.DataFrame, summaries: Sequence[RunSummary]) -> str:
-    """The saturation flags, for the estimators whose I(X;T) is capped by log2 N only
-    (:data:`~infoplane.reports.figures.CAPPED_ESTIMATORS`)."""
+    """The ceiling flags: log2 N for the estimators whose I(X;T) is capped by it
+    (:data:`~infoplane.reports.figures.CAPPED_ESTIMATORS`), and each lower bound's own stated ceiling
+    (the MI table's ``ceiling_bits``)."""
     capped = shown[shown["estimator"].isin(CAPPED_ESTIMATORS)]
-    others = sorted(set(shown["estimator"]) - set(CAPPED_ESTIMATORS))
-    other_note = (
-        f" Not checked: {', '.join(others)} (their I(X;T) is not capped by log<sub>2</sub> N)." if others else ""
-    )
-    if capped.empty:
-        return f"<p class='note'>No estimator here is capped by log<sub>2</sub> N.{other_note}</p>"
+    n_samples = {s.name: s.n_samples for s in summaries}
     widths = {s.name: dict(s.widths) for s in summaries}
-    flags = saturation(capped, {s.name: s.n_samples for s in summaries}, widths)
+    stated = near_stated_ceiling(shown[~shown["estimator"].isin(CAPPED_ESTIMATORS)], n_samples, widths)
+    with_ceiling = (
+        set(shown.loc[pd.to_numeric(shown.get("ceiling_bits"), errors="coerce").notna(), "estimator"])
+        if "ceiling_bits" in shown
+        else set()
+    )
+    others = sorted(set(shown["estimator"]) - set(CAPPED_ESTIMATORS) - with_ceiling)
+    other_note = (
+        f" Not checked: {', '.join(others)} (their I(X;T) is not capped by log<sub>2</sub> N and they state no ceiling)."
+        if others
+        else ""
+    )
+    flags = saturation(capped, n_samples, widths) if not capped.empty else stated.iloc[:0]
+    flags = pd.concat([f for f in (flags, stated) if len(f)]) if len(flags) or len(stated) else flags
+    checked = sorted(set(capped["estimator"]) | with_ceiling)
+    if not checked:
+        return f"<p class='note'>No estimator here is capped by log<sub>2</sub> N or states a ceiling.{other_note}</p>"
     if not len(flags):
         return (
-            "<p class='note'>No layer sits at the log<sub>2</sub> N ceiling or is far wider than log<sub>2</sub> N "
-            f"(checked for {', '.join(sorted(set(capped['estimator'])))}).{other_note}</p>"
+            "<p class='note'>No layer sits at the log<sub>2</sub> N ceiling, near its estimator's own ceiling, or is "
+            f"far wider than log<sub>2</sub> N (checked for {', '.join(checked)}).{other_note}</p>"
         )
     order = {s.name: i for i, s in enumerate(summaries)}
     index = shown.drop_duplicates(["run", "layer"]).set_index(["run", "layer"])["layer_index"]
-    flags = flags.assign(_r=flags["run"].map(order), _l=[index.get((r, l), 0) for r, l in zip(flags["run"], flags["layer"])])
+    flags = flags.assign(
+        _r=flags["run"].map(order), _l=[index.get((r, l), 0) for r, l in zip(flags["run"], flags["layer"])]
+    )
     flags = flags.sort_values(["_r", "_l"], kind="stable")
     return (
-        "<p class='note'>Layers flagged because their estimate sits at its ceiling or they are far wider than "
-        f"log<sub>2</sub> N (binned and kernel estimates, whose I(X;T) is capped by log<sub>2</sub> N).{other_note}</p>"
+        "<p class='note'>Layers flagged because their estimate sits at its ceiling (log<sub>2</sub> N for binned and "
+        "kernel estimates; a lower bound's own stated ceiling, within "
+        f"{NEAR_CEILING_BITS} bits) or they are far wider than log<sub>2</sub> N.{other_note}</p>"
         + table_html(flags[["run", "estimator", "layer", "epochs_at_ceiling", "epochs", "width", "message"]])
     )
 

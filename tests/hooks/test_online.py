@@ -188,3 +188,21 @@ def test_negative_epochs_are_refused() -> None:
     assert tracker.epochs == [] and tracker.estimates().empty
     tracker.capture(np.int64(0))
     assert tracker.epochs == [0] and type(tracker.epochs[0]) is int
+
+
+def test_a_stored_online_lower_bound_keeps_its_ceiling(tmp_path: Path) -> None:
+    # The tracker's live table carries each critic estimate's ceiling (InfoNCE: log2 of the held-out count);
+    # run files store only ESTIMATE_FIELDS, so loading recomputes it from estimator, params and N.
+    from infoplane.estimators import InfoNCE
+
+    x, y = probe()  # N = 1024
+    critic = InfoNCE(hidden=8, n_layers=1, embed=4, steps=20, eval_every=10, holdout=0.25)
+    with Tracker(tanh_net(), x, y, estimators=[critic, "binning"], store="none") as tracker:
+        tracker.capture(0)
+    live = tracker.estimates()
+    tracker.save(str(tmp_path / "online.pt"))
+    table = estimate(load_run(tmp_path / "online.pt"), progress=False)
+    critic_rows = table[table["estimator"] == "infonce"]
+    assert len(critic_rows) == 3 and np.allclose(critic_rows["ceiling_bits"], math.log2(256))  # 0.25 × 1024 held out
+    assert table[table["estimator"] == "binning"]["ceiling_bits"].isna().all()
+    assert np.allclose(table["ceiling_bits"].fillna(-1), live["ceiling_bits"].fillna(-1))

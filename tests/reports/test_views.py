@@ -306,8 +306,22 @@ def test_the_saturation_note_is_only_for_estimators_capped_by_log2_n() -> None:
     page = render_report(ksg, [summary("r")], {})
     assert (
         "sits at log2 N" not in page
-        and "Not checked: ksg (their I(X;T) is not capped by log<sub>2</sub> N)" in page
+        and "Not checked: ksg (their I(X;T) is not capped by log<sub>2</sub> N and they state no ceiling)" in page
     )
+
+
+def test_a_lower_bound_near_its_own_ceiling_is_flagged() -> None:
+    # InfoNCE states its ceiling in the MI table; layer 1 (I(X;T) 2.0 … 2.3) comes within 0.5 bits of a
+    # 2.6-bit ceiling at epochs 1-3 (2.1, 2.2, 2.3 ≥ 2.1), layer 2 (2.0 … 2.3) of a 2.4-bit one at all four; a
+    # 9-bit ceiling flags nothing.
+    infonce = table("r", estimator="infonce", setting="infonce", params="{}", ceiling_bits=2.6)
+    infonce.loc[infonce["layer"] == "1", "I_XT"] = [2.0, 2.1, 2.2, 2.3]
+    infonce.loc[infonce["layer"] == "2", "ceiling_bits"] = 2.4
+    page = render_report(infonce, [summary("r")], {})
+    assert "I(X;T) within 0.5 bits of the ceiling infonce states, 2.60 bits, in 3 of 4 epochs" in page
+    assert "infonce states, 2.40 bits, in 4 of 4 epochs" in page and "Not checked" not in page
+    page = render_report(infonce.assign(ceiling_bits=9.0), [summary("r")], {})
+    assert "infonce states" not in page and "near its estimator's own ceiling" in page
 
 
 # --- where plotly.js comes from --------------------------------------------------------------------------
