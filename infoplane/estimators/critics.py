@@ -68,6 +68,8 @@ from infoplane.infotheory import BITS_PER_NAT, standardise
 from infoplane.samples import as_class_labels, as_samples, is_discrete_labels
 
 BOUNDS = ("dv", "nwj", "infonce", "smile")
+#: Ensemble member m's initial weights are drawn with seed + MEMBER_SEED_STRIDE · m (a prime far from small seeds).
+MEMBER_SEED_STRIDE = 7919
 CRITICS = ("separable", "concat")
 PREPROCESS = ("copula", None)
 
@@ -329,6 +331,8 @@ class CriticSettings:
 
     ``negatives`` (training negatives per row of a concatenated critic) and ``ema`` (MINE's moving
     average of the DV denominator, used when ``objective`` is ``"dv"``) concern training only.
+    ``ensemble``: critics trained per problem from different initial weights (same split and batches);
+    the bound is computed from their mean score (see :func:`train_critics`).
     """
 
     bound: str = "infonce"
@@ -349,6 +353,7 @@ class CriticSettings:
     eval_size: int = 512
     clip: float = 5.0
     ema: float = 0.01
+    ensemble: int = 1
     seed: int = 0
     device: str | None = None
 
@@ -358,7 +363,7 @@ class CriticSettings:
             raise ValueError(f"critics: bound={self.bound!r} must be one of {BOUNDS}")
         if self.critic not in CRITICS:
             raise ValueError(f"critics: critic={self.critic!r} must be one of {CRITICS}")
-        for key in ("hidden", "n_layers", "embed", "steps", "batch_size", "eval_every", "patience", "negatives", "n_marginal", "eval_size"):
+        for key in ("hidden", "n_layers", "embed", "steps", "batch_size", "eval_every", "patience", "negatives", "n_marginal", "eval_size", "ensemble"):
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"critics: {key}={value!r} must be a positive integer")
@@ -399,8 +404,9 @@ class CriticState:
     """A fitted critic of one problem, to warm-start the next fit of a problem of the same shape.
 
     Attributes:
-        signature: (critic, d_a, d_b, hidden, n_layers, embed); a warm start needs the same.
-        weights: the network's tensors at the problem's own widths (unpadded), on the CPU.
+        signature: (critic, d_a, d_b, hidden, n_layers, embed, ensemble); a warm start needs the same.
+        weights: the network's tensors at the problem's own widths (unpadded), on the CPU; with an
+            ensemble, the members' tensors one member after the other.
     """
 
     signature: tuple[Any, ...]
@@ -416,8 +422,9 @@ class CriticFit:
         raw_bits: the held-out bound of the best network, in bits (may be < 0).
         stderr_bits: its standard error, in bits (see :func:`bound_with_stderr`).
         ceiling_bits: the most this bound can report here, in bits (:meth:`CriticSettings.ceiling_bits`).
-        steps: optimiser steps this problem took.
-        best_step: the step whose network was kept (0: the initial network, e.g. a warm start).
+        steps: optimiser steps this problem took (the most of its ensemble members).
+        best_step: the step whose network was kept (0: the initial network, e.g. a warm start; the latest
+            of its ensemble members).
         warm: True when the network started from a previous fit's weights.
         seconds: wall time of the whole call (shared by the problems fitted together).
         state: the best network, for warm starts.
@@ -447,13 +454,14 @@ def _widths(settings: CriticSettings, d_a: int, d_b: int) -> list[list[int]]:
     return [[d_a + d_b, *hidden, 1]]
 
 
-def _init_weights(settings: CriticSettings, d_a: int, d_b: int) -> tuple[torch.Tensor, ...]:
+def _init_weights(settings: CriticSettings, d_a: int, d_b: int, member: int = 0) -> tuple[torch.Tensor, ...]:
     """A problem's fresh weights at its own widths: (W, b) per linear layer, per network, in order.
 
     PyTorch's default uniform ±1/√fan_in, drawn from a generator seeded by ``settings.seed`` (the same
-    seed gives the same network whether the problem is fitted alone or with others).
+    seed gives the same network whether the problem is fitted alone or with others); ensemble member
+    ``m`` > 0 by ``settings.seed + MEMBER_SEED_STRIDE · m``.
     """
-    generator = torch.Generator().manual_seed(int(settings.seed))
+    generator = torch.Generator().manual_seed(int(settings.seed) + MEMBER_SEED_STRIDE * int(member))
     tensors = []
     for widths in _widths(settings, d_a, d_b):
         for fan_in, fan_out in itertools.pairwise(widths):
@@ -558,6 +566,13 @@ def train_critics(
 ) -> list[CriticFit]:
     """Fit one critic per problem, all problems in one stacked network, and return their held-out bounds.
 
+    With ``settings.ensemble`` = E > 1, each problem gets E critics from different initial weights, trained
+    side by side in the stack (same split, same minibatches, each with its own early stopping); the
+    reported bound is computed from the **mean of their scores**, T̄ = (1/E) Σ_e T_e. T̄ is itself a critic,
+    so the result is still a lower bound; and DV, NWJ and InfoNCE are concave in the scores (a linear term
+    minus a convex log-sum-exp or sum of exponentials), so the mean critic's bound is at least the mean of
+    its members' bounds: averaging removes part of each critic's fitting noise and lifts the held-out bound.
+
     Args:
         problems: (a, b) pairs of float arrays (N, d_a), (N, d_b), already preprocessed
             (:func:`prepare_pair`); every problem has the same N (they share split and minibatch rows).
@@ -590,24 +605,35 @@ def train_critics(
     eval_negatives = _derangements(n_watch, min(settings.n_marginal, n_watch - 1), rng) if concat else None
     final_negatives = _derangements(len(held), min(settings.n_marginal, len(held) - 1), rng) if concat else None
 
+    # The stack's rows are the critics: problem i's ensemble members are rows i·E … i·E + E − 1.
+    n_members = settings.ensemble
     dims = [(a.shape[1], b.shape[1]) for a, b in problems]
     pad_a, pad_b = max(d for d, _ in dims), max(d for _, d in dims)
-    a_all = _stack([a for a, _ in problems], pad_a, device)
-    b_all = _stack([b for _, b in problems], pad_b, device)
+    a_problems = _stack([a for a, _ in problems], pad_a, device)
+    b_problems = _stack([b for _, b in problems], pad_b, device)
+    a_all = a_problems.repeat_interleave(n_members, 0) if n_members > 1 else a_problems
+    b_all = b_problems.repeat_interleave(n_members, 0) if n_members > 1 else b_problems
     train_t, held_t = torch.as_tensor(train), torch.as_tensor(held)
     # Early stopping looks at the first eval_size held-out rows (a random subset: the split is random);
     # the reported bound uses them all.
     watch_t = held_t[:n_watch]
     a_held, b_held = a_all[:, watch_t], b_all[:, watch_t]
 
-    signatures = [(settings.critic, da, db, settings.hidden, settings.n_layers, settings.embed) for da, db in dims]
+    signatures = [
+        (settings.critic, da, db, settings.hidden, settings.n_layers, settings.embed, n_members) for da, db in dims
+    ]
+    n_tensors = 4 * (settings.n_layers + 1) if settings.critic == "separable" else 2 * (settings.n_layers + 1)
     starts, warm = [], []
     for i, (da, db) in enumerate(dims):
         state = None if init is None else init[i]
         use = state is not None and state.signature == signatures[i]
         warm.append(use)
-        tensors = state.weights if use else _init_weights(settings, da, db)  # type: ignore[union-attr]
-        starts.append(_pad_rows(settings, tensors, da, db, pad_a, pad_b))
+        for member in range(n_members):
+            if use:
+                tensors = state.weights[member * n_tensors : (member + 1) * n_tensors]  # type: ignore[union-attr]
+            else:
+                tensors = _init_weights(settings, da, db, member)
+            starts.append(_pad_rows(settings, tensors, da, db, pad_a, pad_b))
     params = [torch.stack([s[j] for s in starts]).to(device).requires_grad_(True) for j in range(len(starts[0]))]
     averaged = [p.detach().clone() for p in params]
     first_moment = [torch.zeros_like(p) for p in params]
@@ -620,13 +646,14 @@ def train_critics(
             value, stderr = bound_with_stderr(settings.bound, scores, settings.clip, matrix=not concat)
         return value.cpu().numpy(), stderr.cpu().numpy()
 
-    active = np.arange(len(problems))  # problem index of each row of the stack
+    n_critics = len(starts)
+    active = np.arange(n_critics)  # critic index of each row of the stack
     best_value, _ = evaluate(averaged, a_held, b_held, eval_negatives)
     reference = best_value.copy()
-    best_step = np.zeros(len(problems), dtype=np.int64)
-    best_state: list[list[torch.Tensor]] = [[t[i].clone() for t in averaged] for i in range(len(problems))]
-    stale = np.zeros(len(problems), dtype=np.int64)
-    steps_taken = np.zeros(len(problems), dtype=np.int64)
+    best_step = np.zeros(n_critics, dtype=np.int64)
+    best_state: list[list[torch.Tensor]] = [[t[i].clone() for t in averaged] for i in range(n_critics)]
+    stale = np.zeros(n_critics, dtype=np.int64)
+    steps_taken = np.zeros(n_critics, dtype=np.int64)
     log_ma: torch.Tensor | None = None
     log_keep, log_rate = math.log1p(-min(settings.ema, 1 - 1e-12)), math.log(settings.ema)
     step = 0
@@ -663,17 +690,17 @@ def train_critics(
             continue
         values, errors = evaluate(averaged, a_held, b_held, eval_negatives)
         keep = np.ones(len(active), dtype=bool)
-        for row, problem in enumerate(active):
-            if values[row] > best_value[problem]:
-                best_value[problem], best_step[problem] = values[row], step
-                best_state[problem] = [t[row].clone() for t in averaged]
+        for row, critic in enumerate(active):
+            if values[row] > best_value[critic]:
+                best_value[critic], best_step[critic] = values[row], step
+                best_state[critic] = [t[row].clone() for t in averaged]
             # Patience restarts only on an improvement that stands out of the evaluation's noise.
-            if values[row] > reference[problem] + settings.min_improvement * errors[row]:
-                reference[problem], stale[problem] = values[row], 0
+            if values[row] > reference[critic] + settings.min_improvement * errors[row]:
+                reference[critic], stale[critic] = values[row], 0
             else:
-                stale[problem] += 1
-            keep[row] = stale[problem] < settings.patience
-        if not keep.all():  # stopped problems leave the stack; the rest run on
+                stale[critic] += 1
+            keep[row] = stale[critic] < settings.patience
+        if not keep.all():  # stopped critics leave the stack; the rest run on
             rows_kept = torch.as_tensor(np.flatnonzero(keep), device=device)
             active = active[keep]
             params = [p.detach()[rows_kept].requires_grad_(True) for p in params]
@@ -684,26 +711,36 @@ def train_critics(
             if log_ma is not None:
                 log_ma = log_ma[rows_kept]
 
-    final = [torch.stack([best_state[i][j] for i in range(len(problems))]) for j in range(len(params))]
-    a_full, b_full = _stack([a for a, _ in problems], pad_a, device), _stack([b for _, b in problems], pad_b, device)
-    raw, errors = evaluate(final, a_full[:, held_t], b_full[:, held_t], final_negatives)
+    # The reported bound: each problem's members' best networks on all held-out rows, their scores
+    # averaged; one problem at a time, so memory stays at E held-out score matrices.
+    raw, errors = np.empty(len(problems)), np.empty(len(problems))
+    with torch.no_grad():
+        for i in range(len(problems)):
+            members = range(i * n_members, (i + 1) * n_members)
+            final = [torch.stack([best_state[m][j] for m in members]) for j in range(len(params))]
+            a_i = a_problems[i : i + 1, held_t].expand(n_members, -1, -1)
+            b_i = b_problems[i : i + 1, held_t].expand(n_members, -1, -1)
+            mean_scores = _scores(settings, final, a_i, b_i, final_negatives).mean(0, keepdim=True)
+            value, stderr = bound_with_stderr(settings.bound, mean_scores, settings.clip, matrix=not concat)
+            raw[i], errors[i] = float(value[0]), float(stderr[0])
     seconds = time.perf_counter() - start
     ceiling = settings.ceiling_bits(n)
     fits = []
     for i, (da, db) in enumerate(dims):
+        members = range(i * n_members, (i + 1) * n_members)
+        weights = tuple(t for m in members for t in _unpad_rows(settings, best_state[m], da, db, pad_a))
         raw_bits = float(raw[i]) * BITS_PER_NAT
-        state = CriticState(signatures[i], _unpad_rows(settings, best_state[i], da, db, pad_a))
         fits.append(
             CriticFit(
                 mi_bits=max(raw_bits, 0.0),
                 raw_bits=raw_bits,
                 stderr_bits=float(errors[i]) * BITS_PER_NAT,
                 ceiling_bits=ceiling,
-                steps=int(steps_taken[i]),
-                best_step=int(best_step[i]),
+                steps=int(max(steps_taken[m] for m in members)),
+                best_step=int(max(best_step[m] for m in members)),
                 warm=bool(warm[i]),
                 seconds=seconds,
-                state=state,
+                state=CriticState(signatures[i], weights),
             )
         )
     return fits
@@ -743,7 +780,7 @@ class CriticEstimator(Estimator):
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         **{
             name: [Interval(int, 1, None)]
-            for name in ("hidden", "n_layers", "embed", "steps", "eval_every", "patience", "negatives", "n_marginal")
+            for name in ("hidden", "n_layers", "embed", "steps", "eval_every", "patience", "negatives", "n_marginal", "ensemble")
         },
         "batch_size": [Interval(int, 2, None)],
         "eval_size": [Interval(int, 2, None)],
@@ -777,6 +814,7 @@ class CriticEstimator(Estimator):
         negatives: int = 16,
         n_marginal: int = 32,
         eval_size: int = 512,
+        ensemble: int = 1,
         preprocess: str | None = "copula",
         warm_start: bool = True,
         seed: int = 0,
@@ -797,6 +835,7 @@ class CriticEstimator(Estimator):
         self.negatives = negatives
         self.n_marginal = n_marginal
         self.eval_size = eval_size
+        self.ensemble = ensemble
         self.preprocess = preprocess
         self.warm_start = warm_start
         self.seed = seed

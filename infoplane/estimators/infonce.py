@@ -33,6 +33,8 @@ class InfoNCE(CriticEstimator):
         negatives: training negatives per row of a concatenated critic.
         n_marginal: held-out negatives per row of a concatenated critic (random derangements).
         eval_size: held-out rows watched by early stopping (the reported bound uses all held-out rows).
+        ensemble: critics per estimate, from different initial weights, trained side by side; the bound is
+            that of their mean score (still a lower bound; less fitting noise, a higher held-out bound).
         preprocess: ``"copula"`` (normal scores by rank per coordinate; robust to heavy tails) or
             None (z-scores only). Labels are one-hot either way.
         warm_start: let :meth:`fit_trajectory` / :meth:`information_plane_layers` start each epoch's critics

@@ -50,6 +50,7 @@ class Smile(CriticEstimator):
         negatives: int = 16,
         n_marginal: int = 32,
         eval_size: int = 512,
+        ensemble: int = 1,
         preprocess: str | None = "copula",
         warm_start: bool = True,
         seed: int = 0,

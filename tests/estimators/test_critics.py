@@ -253,3 +253,34 @@ def test_floored_logsumexp_equals_torch_on_widely_spread_scores() -> None:
         assert torch.allclose(ours, ref, rtol=0, atol=1e-4)
         g_ours, g_ref = (torch.autograd.grad(v.sum(), scores)[0] for v in (ours, ref))
         assert torch.allclose(g_ours, g_ref, atol=1e-4)  # float32 rounding of softmax weights ≤ 1
+
+
+def test_an_ensemble_reports_the_bound_of_its_members_mean_score() -> None:
+    # Two critics per problem from different initial weights; the reported InfoNCE bound is that of the
+    # mean of their score matrices on the held-out rows, recomputed here from the returned weights.
+    from infoplane.estimators.critics import _scores, _split
+
+    a, b = prepare_pair(*gaussian(np.random.default_rng(3), 1500, 0.8, width=2), "copula")
+    settings = CriticSettings(bound="infonce", ensemble=2, **FAST)
+    fit = train_critics([(a, b)], settings)[0]
+    half = len(fit.state.weights) // 2
+    members = [fit.state.weights[:half], fit.state.weights[half:]]
+    assert fit.state.signature[-1] == 2 and not torch.equal(members[0][0], members[1][0])
+    _, held = _split(1500, settings, np.random.default_rng(settings.seed))
+    a_held, b_held = (torch.as_tensor(v[held], dtype=torch.float32)[None] for v in (a, b))
+    with torch.no_grad():
+        scores = [_scores(settings, [w[None] for w in m], a_held, b_held, None) for m in members]
+        singles = [float(bound("infonce", s, matrix=True)[0]) for s in scores]
+        mean_bound = float(bound("infonce", (scores[0] + scores[1]) / 2, matrix=True)[0])
+    assert fit.raw_bits == pytest.approx(mean_bound * math.log2(math.e), rel=1e-5)
+    # InfoNCE is concave in the scores (linear diagonal minus a convex logsumexp): the mean critic's bound is at
+    # least the mean of the members' bounds
+    assert mean_bound >= sum(singles) / 2 - 1e-6
+    truth = -math.log2(1 - 0.8**2)  # two independent ρ = 0.8 coordinates: 2 × ½ log2(1/(1 − ρ²))
+    assert fit.mi_bits == pytest.approx(truth, rel=0.15)
+    # member 0 of an ensemble is the single critic of the same seed: E = 1 starts from the same weights
+    single = train_critics([(a, b)], CriticSettings(bound="infonce", **FAST))[0]
+    assert single.state.signature[-1] == 1 and single.steps <= FAST["steps"]
+    # a warm start needs the same ensemble size: an E = 1 state does not warm an E = 2 fit
+    assert not train_critics([(a, b)], settings, [single.state])[0].warm
+    assert train_critics([(a, b)], settings, [fit.state])[0].warm
