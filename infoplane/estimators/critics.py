@@ -38,7 +38,8 @@ The trainer (:func:`train_critics`): a train/held-out split fixed by the seed; A
 without replacement; Polyak (moving-average) weights are what is evaluated; every ``eval_every`` steps the
 bound is evaluated on the held-out pairs; the best averaged network is kept, and a problem stops after
 ``patience`` evaluations without an improvement of ``min_improvement`` standard errors (the one
-early-stopping rule). Problems of one call share the sample count and the minibatch rows; a problem that
+early-stopping rule), or, for InfoNCE, as soon as the watched bound is within ``CEILING_STOP_NATS`` of its
+ceiling log(1 + negatives) (nothing left to gain). Problems of one call share the sample count and the minibatch rows; a problem that
 stops leaves the stack, so the rest run on. Warm starts: a problem may start from a previous fit's
 weights (:class:`CriticState`), which is the first early-stopping candidate (step 0).
 
@@ -68,6 +69,8 @@ from infoplane.infotheory import BITS_PER_NAT, standardise
 from infoplane.samples import as_class_labels, as_samples, is_discrete_labels
 
 BOUNDS = ("dv", "nwj", "infonce", "smile")
+#: An InfoNCE critic whose watched bound comes this close to that bound's ceiling (nats) stops training.
+CEILING_STOP_NATS = 0.02
 #: Ensemble member m's initial weights are drawn with seed + MEMBER_SEED_STRIDE · m (a prime far from small seeds).
 MEMBER_SEED_STRIDE = 7919
 CRITICS = ("separable", "concat")
@@ -338,7 +341,7 @@ class CriticSettings:
     bound: str = "infonce"
     critic: str = "separable"
     hidden: int = 64
-    n_layers: int = 2
+    n_layers: int = 4
     embed: int = 32
     steps: int = 3000
     batch_size: int = 256
@@ -353,7 +356,7 @@ class CriticSettings:
     eval_size: int = 512
     clip: float = 5.0
     ema: float = 0.01
-    ensemble: int = 1
+    ensemble: int = 3
     seed: int = 0
     device: str | None = None
 
@@ -602,6 +605,11 @@ def train_critics(
     concat = settings.critic == "concat"
     n_neg = min(settings.negatives, batch - 1)
     n_watch = min(max(settings.eval_size, 2), len(held))
+    # InfoNCE's watched bound cannot exceed log(1 + its negatives): a critic within CEILING_STOP_NATS of that
+    # can gain nothing the watch could see, so it stops (the others have no exact ceiling: +inf).
+    watch_ceiling = math.inf
+    if settings.bound == "infonce":
+        watch_ceiling = math.log(1 + (min(settings.n_marginal, n_watch - 1) if concat else n_watch - 1))
     eval_negatives = _derangements(n_watch, min(settings.n_marginal, n_watch - 1), rng) if concat else None
     final_negatives = _derangements(len(held), min(settings.n_marginal, len(held) - 1), rng) if concat else None
 
@@ -699,7 +707,7 @@ def train_critics(
                 reference[critic], stale[critic] = values[row], 0
             else:
                 stale[critic] += 1
-            keep[row] = stale[critic] < settings.patience
+            keep[row] = stale[critic] < settings.patience and values[row] < watch_ceiling - CEILING_STOP_NATS
         if not keep.all():  # stopped critics leave the stack; the rest run on
             rows_kept = torch.as_tensor(np.flatnonzero(keep), device=device)
             active = active[keep]
@@ -801,7 +809,7 @@ class CriticEstimator(Estimator):
         self,
         critic: str = "separable",
         hidden: int = 64,
-        n_layers: int = 2,
+        n_layers: int = 4,
         embed: int = 32,
         steps: int = 3000,
         batch_size: int = 256,
@@ -814,7 +822,7 @@ class CriticEstimator(Estimator):
         negatives: int = 16,
         n_marginal: int = 32,
         eval_size: int = 512,
-        ensemble: int = 1,
+        ensemble: int = 3,
         preprocess: str | None = "copula",
         warm_start: bool = True,
         seed: int = 0,

@@ -279,8 +279,25 @@ def test_an_ensemble_reports_the_bound_of_its_members_mean_score() -> None:
     truth = -math.log2(1 - 0.8**2)  # two independent ρ = 0.8 coordinates: 2 × ½ log2(1/(1 − ρ²))
     assert fit.mi_bits == pytest.approx(truth, rel=0.15)
     # member 0 of an ensemble is the single critic of the same seed: E = 1 starts from the same weights
-    single = train_critics([(a, b)], CriticSettings(bound="infonce", **FAST))[0]
+    single = train_critics([(a, b)], CriticSettings(bound="infonce", ensemble=1, **FAST))[0]
     assert single.state.signature[-1] == 1 and single.steps <= FAST["steps"]
     # a warm start needs the same ensemble size: an E = 1 state does not warm an E = 2 fit
     assert not train_critics([(a, b)], settings, [single.state])[0].warm
     assert train_critics([(a, b)], settings, [fit.state])[0].warm
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("name", ["infonce", "nwj", "smile"])
+def test_critics_on_cuda_agree_with_the_cpu(name: str) -> None:
+    if not torch.cuda.is_available():
+        pytest.skip("torch.cuda.is_available() is False: no CUDA device here")
+    a, b = gaussian(np.random.default_rng(5), 3000, 0.8, width=2)
+    truth = -math.log2(1 - 0.8**2)
+    cpu, cuda = (get(name, device=device, **FAST).fit(a, b) for device in (None, "cuda"))
+    assert cuda.mi_bits == pytest.approx(truth, rel=0.15) and cuda.mi_bits == pytest.approx(cpu.mi_bits, abs=0.1)
+    # all layers of an epoch stacked, warm-started, on the GPU
+    est = get(name, device="cuda", **FAST)
+    y = (a[:, 0] > 0).astype(int)
+    planes, state = est.information_plane_layers(a, {"t1": b, "t2": b[:, :1]}, y)
+    again, _ = est.information_plane_layers(a, {"t1": b, "t2": b[:, :1]}, y, state)
+    assert set(planes) == {"t1", "t2"} and all(v[0] > 0.5 for v in again.values())
