@@ -124,7 +124,7 @@ def test_bivariate_gaussian_rho_09(name: str, rng: np.random.Generator) -> None:
     truth = -0.5 * math.log2(1 - 0.81)
     assert truth == pytest.approx(1.198, abs=1e-3)
     est = get(name, **FAST)
-    assert est.is_lower_bound and est.needs_training
+    assert est.is_lower_bound == (name != "smile") and est.needs_training  # clipped SMILE is no bound for every critic
     value, stderr = est.estimate(a, b)
     assert value == pytest.approx(truth, abs=0.25 if name == "nwj" else 0.15)  # NWJ: the noisiest
     assert 0 < stderr < 0.1
