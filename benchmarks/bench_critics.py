@@ -1,7 +1,8 @@
 """Critic estimators (infonce, nwj, smile): speed and accuracy against today's `mine`, and a neural plane.
 
-Run by hand: ``PYTHONPATH=$PWD python benchmarks/bench_critics.py [gaussian] [demo RUN.pt]``. Results go
-into ``benchmarks/RESULTS.md``. One torch thread throughout (small networks; fair on a shared machine).
+Run by hand: ``PYTHONPATH=$PWD python benchmarks/bench_critics.py [gaussian] [demo RUN.pt] [--threads T]
+[--params JSON]``. Results go into ``benchmarks/RESULTS.md``. ``--threads`` torch threads (default 1: small
+networks, fair on a shared machine; the machine's cores on an idle one).
 
 1. ``gaussian``: the bench's Gaussian tasks (``infoplane.groundtruth`` family "gaussian": bivariate ρ 0.3 …
    0.99, dense and sparse 2v2 … 25v25), N = 5000, seed 0. ``mine`` (defaults) fits each task alone, as
@@ -18,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
+import os
 import platform
 import time
 
@@ -61,7 +64,7 @@ def gaussian(n: int, seed: int, mine: bool) -> None:
     print("| seconds per task | | " + " | ".join(f"{times[k]:.2f}" for k in rows) + " |")
 
 
-def demo(path: str, stride: int, epochs: int | None, steps: int) -> None:
+def demo(path: str, stride: int, epochs: int | None, steps: int, params: dict) -> None:
     run = load_run(path)
     keep = list(range(0, len(run.epochs), stride))[:epochs]
     run = dataclasses.replace(
@@ -70,7 +73,7 @@ def demo(path: str, stride: int, epochs: int | None, steps: int) -> None:
         activations={layer: run.activations[layer][keep] for layer in run.layers},
         metrics={name: [values[i] for i in keep] for name, values in run.metrics.items()},
     )
-    est = get("infonce", steps=steps)
+    est = get("infonce", **{"steps": steps, **params})
     start = time.perf_counter()
     table = estimate(run, est, progress=False)
     seconds = time.perf_counter() - start
@@ -78,7 +81,8 @@ def demo(path: str, stride: int, epochs: int | None, steps: int) -> None:
     print(
         f"\nneural information plane of {path}: {len(run.layers)} layers × {len(run.epochs)} epochs "
         f"(every {stride}th logged), N = {len(run.labels)}, infonce steps={steps}: {seconds:.0f} s in all, "
-        f"{seconds / n_cells:.2f} s per layer-epoch (both I(X;T) and I(T;Y))"
+        f"{seconds / n_cells:.2f} s per layer-epoch (both I(X;T) and I(T;Y)); {seconds / len(run.epochs):.2f} s "
+        f"per epoch; estimator {est!r}"
     )
     last = table[table["epoch"] == table["epoch"].max()]
     first = table[table["epoch"] == table["epoch"].min()]
@@ -99,14 +103,19 @@ def main() -> None:
     parser.add_argument("--stride", type=int, default=2, help="every stride-th logged epoch of the demo run")
     parser.add_argument("--epochs", type=int, default=None, help="at most this many epochs of the demo run")
     parser.add_argument("--steps", type=int, default=200, help="most steps per epoch's fit (warm starts carry on)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads")
+    parser.add_argument("--params", type=json.loads, default={}, help="the demo estimator's parameters (JSON)")
     args = parser.parse_args()
-    torch.set_num_threads(1)
-    print(f"machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, 1 thread")
+    torch.set_num_threads(args.threads)
+    print(
+        f"machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, {args.threads} thread(s), "
+        f"load average {os.getloadavg()}"
+    )
     parts = list(args.parts)
     if "gaussian" in parts:
         gaussian(args.n, 0, not args.no_mine)
     if "demo" in parts:
-        demo(parts[parts.index("demo") + 1], args.stride, args.epochs, args.steps)
+        demo(parts[parts.index("demo") + 1], args.stride, args.epochs, args.steps, args.params)
 
 
 if __name__ == "__main__":
