@@ -88,6 +88,18 @@ def test_console_script_version(module: str) -> None:
     assert out.stdout.strip().startswith("infoplane 0.")
 
 
+@pytest.mark.parametrize("command", ["", "train", "report", "demo", "bench", "study", "export", "claims"])
+def test_every_help_page_prints(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """``infoplane --help`` once died with a traceback: a bare "%" in a command's help (argparse formats it)."""
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"] if command else ["--help"])
+    out = capsys.readouterr().out
+    assert exit_info.value.code == 0
+    assert out.startswith("usage: infoplane" + (f" {command}" if command else ""))
+    if not command:
+        assert "95 % interval" in " ".join(out.split())  # the claims line, rendered
+
+
 def test_estimator_parameters_from_the_command_line() -> None:
     from infoplane.cli import parse_params
 

@@ -20,7 +20,7 @@ EXAMPLES = (
 def register(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "claims",
-        help="test the claims of the compression debate: statistic, 95 % interval and verdict per claim",
+        help="test the claims of the compression debate: statistic, 95 %% interval and verdict per claim",
         description="Train the 12-bit networks the asked claims need (shared between claims, seeds batched), "
         "compute each claim's statistic with its interval and verdict, and write claims.csv, evidence/*.parquet "
         "and claims.html.",
