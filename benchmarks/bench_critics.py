@@ -64,7 +64,7 @@ def gaussian(n: int, seed: int, mine: bool) -> None:
     print("| seconds per task | | " + " | ".join(f"{times[k]:.2f}" for k in rows) + " |")
 
 
-def demo(path: str, stride: int, epochs: int | None, steps: int, params: dict) -> None:
+def demo(path: str, stride: int, epochs: int | None, steps: int, params: dict, csv: str | None = None) -> None:
     run = load_run(path)
     keep = list(range(0, len(run.epochs), stride))[:epochs]
     run = dataclasses.replace(
@@ -86,13 +86,26 @@ def demo(path: str, stride: int, epochs: int | None, steps: int, params: dict) -
     )
     last = table[table["epoch"] == table["epoch"].max()]
     first = table[table["epoch"] == table["epoch"].min()]
-    print("| layer | I(X;T) first | I(X;T) last | I(T;Y) first | I(T;Y) last | ceiling |")
-    print("|---|---:|---:|---:|---:|---:|")
+    # I(T;Y) ≤ H(Y) for every valid estimate (the labels are discrete): the check that found the float32 fault.
+    _, counts = np.unique(np.asarray(run.labels), return_counts=True)
+    p = counts / counts.sum()
+    h_y = float(-(p * np.log2(p)).sum())
+    print(f"H(Y) of the probe labels: {h_y:.4f} bits")
+    print("| layer | I(X;T) first | I(X;T) last | I(T;Y) first | I(T;Y) last | I(T;Y) max (epoch) | ceiling |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for layer in run.layers:
+        rows = table[table["layer"] == layer]
         f, l_ = first[first["layer"] == layer].iloc[0], last[last["layer"] == layer].iloc[0]
+        top = rows.loc[rows["I_TY"].idxmax()]
         print(
-            f"| {layer} | {f.I_XT:.2f} | {l_.I_XT:.2f} | {f.I_TY:.3f} | {l_.I_TY:.3f} | {l_.ceiling_bits:.2f} |"
+            f"| {layer} | {f.I_XT:.2f} | {l_.I_XT:.2f} | {f.I_TY:.3f} | {l_.I_TY:.3f} | {top.I_TY:.3f} ({top.epoch}) "
+            f"| {l_.ceiling_bits:.2f} |"
         )
+    above = int((table["I_TY"] > h_y + 0.01).sum())
+    print(f"estimates of I(T;Y) above H(Y) + 0.01 bits: {above} of {len(table)}")
+    if csv:
+        table.to_csv(csv, index=False)
+        print(f"table written to {csv}")
 
 
 def main() -> None:
@@ -105,6 +118,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=200, help="most steps per epoch's fit (warm starts carry on)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--params", type=json.loads, default={}, help="the demo estimator's parameters (JSON)")
+    parser.add_argument("--csv", default=None, help="also write the demo's MI table to this CSV")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(
@@ -115,7 +129,7 @@ def main() -> None:
     if "gaussian" in parts:
         gaussian(args.n, 0, not args.no_mine)
     if "demo" in parts:
-        demo(parts[parts.index("demo") + 1], args.stride, args.epochs, args.steps, args.params)
+        demo(parts[parts.index("demo") + 1], args.stride, args.epochs, args.steps, args.params, args.csv)
 
 
 if __name__ == "__main__":

@@ -73,6 +73,10 @@ BOUNDS = ("dv", "nwj", "infonce", "smile")
 CEILING_STOP_NATS = 0.02
 #: Ensemble member m's initial weights are drawn with seed + MEMBER_SEED_STRIDE · m (a prime far from small seeds).
 MEMBER_SEED_STRIDE = 7919
+#: Critics' scores are kept within ±SCORE_BOUND nats: training pays SCORE_PENALTY · mean((|T| − SCORE_BOUND)₊²)
+#: and evaluation clamps to the bound (see :func:`_scores`).
+SCORE_BOUND = 1e4
+SCORE_PENALTY = 1.0
 CRITICS = ("separable", "concat")
 PREPROCESS = ("copula", None)
 
@@ -510,24 +514,42 @@ def _mlp(x: torch.Tensor, tensors: Sequence[torch.Tensor]) -> torch.Tensor:
 
 
 def _scores(
-    settings: CriticSettings, tensors: Sequence[torch.Tensor], a: torch.Tensor, b: torch.Tensor, negatives: torch.Tensor | None
+    settings: CriticSettings,
+    tensors: Sequence[torch.Tensor],
+    a: torch.Tensor,
+    b: torch.Tensor,
+    negatives: torch.Tensor | None,
+    clamp: bool = True,
 ) -> torch.Tensor:
     """Scores of the stacked critics: (L, n, n) full matrix (separable), or (L, n, 1 + K) rows (concat).
 
     ``negatives`` (K, n): row indices into b of each row's negatives (concat); None: every other row.
     The separable critic always gives the full matrix of the rows given (positives on the diagonal).
+
+    With ``clamp`` (evaluation), scores are clamped to ±SCORE_BOUND; a clamped critic is still a critic,
+    so every bound stays a bound. Why: a critic of a pair that one side determines (a trained network's
+    output and its labels) is pushed to ever larger scales — the bound's supremum lies at infinity — and,
+    warm-started along a trajectory, reached scores of 1e9; there float32 absorbs log(count of tied rows)
+    into the largest score (its spacing is 64 at 1e9), log-sum-exp loses it, and InfoNCE reported I(T;Y)
+    of 8 bits for 1-bit labels. Within ±1e4 the spacing is 1e-3, so a row's term is off by at most 5e-4
+    nats. Training uses the raw scores and pays :data:`SCORE_PENALTY` for the part beyond the bound: that
+    stops the growth and leaves every critic below it alone. (Tried and dropped: a tanh squash, whose
+    vanishing gradient froze critics, and a bound of 50, which cost cold fits of high I(X;T) half a bit:
+    trained critics do use scores in the thousands.)
     """
     if settings.critic == "separable":
         half = len(tensors) // 2
         g, h = _mlp(a, tensors[:half]), _mlp(b, tensors[half:])
-        return torch.bmm(g, h.transpose(1, 2))  # the full matrix (positives on the diagonal)
-    n = a.shape[1]
-    if negatives is None:
-        negatives = (torch.arange(n)[None, :] + torch.arange(1, n)[:, None]) % n
-    index = torch.cat([torch.arange(n)[None, :], negatives])  # (1 + K, n)
-    k1 = index.shape[0]
-    pairs = torch.cat([a.repeat(1, k1, 1), b[:, index.reshape(-1)]], -1)  # (L, (1+K)·n, d_a + d_b)
-    return _mlp(pairs, tensors).reshape(a.shape[0], k1, n).transpose(1, 2)
+        raw = torch.bmm(g, h.transpose(1, 2))  # the full matrix (positives on the diagonal)
+    else:
+        n = a.shape[1]
+        if negatives is None:
+            negatives = (torch.arange(n)[None, :] + torch.arange(1, n)[:, None]) % n
+        index = torch.cat([torch.arange(n)[None, :], negatives])  # (1 + K, n)
+        k1 = index.shape[0]
+        pairs = torch.cat([a.repeat(1, k1, 1), b[:, index.reshape(-1)]], -1)  # (L, (1+K)·n, d_a + d_b)
+        raw = _mlp(pairs, tensors).reshape(a.shape[0], k1, n).transpose(1, 2)
+    return raw.clamp(-SCORE_BOUND, SCORE_BOUND) if clamp else raw
 
 
 def _derangements(n: int, copies: int, rng: np.random.Generator) -> torch.Tensor:
@@ -672,7 +694,8 @@ def train_critics(
         negatives = None
         if concat:
             negatives = (torch.arange(batch)[None, :] + torch.arange(1, n_neg + 1)[:, None]) % batch
-        scores = _scores(settings, params, a_batch, b_batch, negatives)
+        scores = _scores(settings, params, a_batch, b_batch, negatives, clamp=False)
+        excess = (scores.abs() - SCORE_BOUND).clamp_min(0.0).square().mean((-2, -1))
         if settings.bound == "dv":
             # MINE §3.2: the denominator's gradient bias corrected with a moving average (in log space).
             if not concat:
@@ -685,7 +708,7 @@ def train_critics(
             objective = bound("js", scores, matrix=not concat)  # SMILE trains on JS; its value is the clipped DV
         else:
             objective = bound(settings.bound, scores, settings.clip, matrix=not concat)
-        grads = torch.autograd.grad(-objective.sum(), params)
+        grads = torch.autograd.grad(-(objective - SCORE_PENALTY * excess).sum(), params)
         with torch.no_grad():
             correction1, correction2 = 1 - beta1**step, 1 - beta2**step
             for p, g, m, v, avg in zip(params, grads, first_moment, second_moment, averaged):

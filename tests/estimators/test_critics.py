@@ -301,3 +301,33 @@ def test_critics_on_cuda_agree_with_the_cpu(name: str) -> None:
     planes, state = est.information_plane_layers(a, {"t1": b, "t2": b[:, :1]}, y)
     again, _ = est.information_plane_layers(a, {"t1": b, "t2": b[:, :1]}, y, state)
     assert set(planes) == {"t1", "t2"} and all(v[0] > 0.5 for v in again.values())
+
+
+def test_critic_scores_are_bounded_so_float32_cannot_lift_infonce_above_the_label_entropy() -> None:
+    # Regression: a warm-started trajectory grew a critic's scores to ~1e9 (the bound's supremum for labels
+    # that T determines lies at infinite scale); float32 then absorbed log(tied rows) into the largest score
+    # and InfoNCE reported I(T;Y) ≈ 8 bits for 1-bit labels. Here a fitted critic's scale is blown up by
+    # 1e8 by hand and offered as a warm start: the reported bound must stay at most the held-out H(Y).
+    from infoplane.estimators.critics import SCORE_BOUND, CriticState, _scores, _split, one_hot
+    from infoplane.infotheory import standardise
+
+    rng = np.random.default_rng(7)
+    n = 1200
+    y = rng.integers(0, 2, n)
+    t = (2.0 * y - 1.0)[:, None] + 0.1 * rng.standard_normal((n, 2))
+    a, b = prepare_pair(t, standardise(one_hot(y)), None)
+    settings = CriticSettings(bound="infonce", ensemble=1, **FAST)
+    fit = train_critics([(a, b)], settings)[0]
+    weights = list(fit.state.weights)
+    half = len(weights) // 2
+    weights[half - 2], weights[half - 1] = weights[half - 2] * 1e8, weights[half - 1] * 1e8  # g's last layer
+    huge = CriticState(fit.state.signature, tuple(weights))
+    _, held = _split(n, settings, np.random.default_rng(settings.seed))
+    counts = np.bincount(y[held])
+    entropy_bits = -sum(c / len(held) * math.log2(c / len(held)) for c in counts if c)
+    with torch.no_grad():
+        scores = _scores(settings, [w[None] for w in weights], *(torch.as_tensor(v[held], dtype=torch.float32)[None] for v in (a, b)), None)
+    assert float(scores.abs().max()) <= SCORE_BOUND
+    refit = train_critics([(a, b)], CriticSettings(bound="infonce", ensemble=1, **{**FAST, "steps": 1}), [huge])[0]
+    assert refit.warm and refit.best_step == 0  # the blown-up warm start is what is reported
+    assert entropy_bits - 0.05 <= refit.raw_bits <= entropy_bits + 1e-4
