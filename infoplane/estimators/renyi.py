@@ -1,5 +1,5 @@
 """Matrix-based Rényi α-entropy MI (Giraldo, Rao & Príncipe 2015), as used for the information planes of
-CNNs by Yu et al. (2020) and Wickstrøm et al. (2019).
+CNNs by Yu et al. (2021) and Wickstrøm et al. (2019).
 
 Giraldo, Rao & Príncipe, "Measures of entropy from data using infinitely divisible kernels", IEEE Trans.
 Inf. Theory 61(1):535–548, 2015. For N samples and a Gaussian kernel K_ij = exp(−‖z_i − z_j‖² / (2σ²)),
@@ -18,7 +18,7 @@ Kernel width (``kernel_width``):
 
 * ``"silverman"`` (default): σ = γ · √d · N^(−1/(4+d)) with γ = ``gamma`` = 0.8, on data scaled to unit
   RMS (each side's centred values divided by the root mean square of all its entries, one number per
-  side). This is Silverman's (Scott's) rule σ ∝ N^(−1/(4+d)) as used by Yu et al. 2020 (IEEE TNNLS
+  side). This is Silverman's (Scott's) rule σ ∝ N^(−1/(4+d)) as used by Yu et al. 2021 (IEEE TNNLS
   32(1):435–442), with the √d factor of Tapia & Estévez 2020 ("On the information plane of
   autoencoders", IJCNN, arXiv:2005.07783), so that σ grows with distances, which grow as √d.
 * ``"median"``: σ = the median Euclidean distance between distinct samples (the median heuristic;
@@ -285,7 +285,7 @@ class Renyi(Estimator):
     """Matrix-based Rényi α-entropy MI (Giraldo, Rao & Príncipe 2015), in bits.
 
     I_α(A;B) = S_α(A) + S_α(B) − S_α(A ∘ B / tr) on normalised Gaussian Gram matrices (delta kernel for class
-    labels), as Yu et al. 2020 and Wickstrøm et al. 2019 use for the information planes of wide layers.
+    labels), as Yu et al. 2021 and Wickstrøm et al. 2019 use for the information planes of wide layers.
     The quantity depends on the kernel width and α, and lies in [0, min(S_α(A), S_α(B))] ⊂ [0, log2 N]; it
     is a kernel-smoothed proxy, not Shannon MI. See the module docstring for the width rules and the
     large-N approximation.
@@ -319,7 +319,9 @@ class Renyi(Estimator):
         "n_landmarks": [Interval(Integral, 2, None)],
         "seed": [Interval(Integral, 0, None), None],
     }
-    _computational_params: ClassVar[tuple[str, ...]] = ("exact_max_n", "large_n", "n_landmarks", "seed")
+    # exact_max_n, large_n and n_landmarks choose the approximation above exact_max_n samples, which changes the
+    # number: they show in labels when not the defaults. The seed only draws the subsets or landmarks.
+    _computational_params: ClassVar[tuple[str, ...]] = ("seed",)
 
     def __init__(
         self,

@@ -137,6 +137,8 @@ def test_declares_labels_settings_and_constraints(rng: np.random.Generator) -> N
     assert Renyi.label_for({"alpha": 2, "preprocess": "copula", "kernel_width": "median", "seed": 3}) == (
         "renyi α=2 copula kernel_width=median"
     )
+    # the large-N approximation changes the number, so a non-default one is in the label
+    assert Renyi.label_for({"large_n": "nystrom", "exact_max_n": 1000}) == "renyi α=1.01 exact_max_n=1000 large_n=nystrom"
     assert Renyi.study_settings(None) == []
     assert Renyi.study_settings(None, alpha=[1.01, 2.0]) == [{"alpha": 1.01}, {"alpha": 2.0}]
     for bad in ({"alpha": 0.0}, {"kernel_width": "scott"}, {"kernel_width": -1.0}, {"n_landmarks": 1}):
