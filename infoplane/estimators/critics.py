@@ -337,7 +337,7 @@ class CriticSettings:
     """Settings of one critic fit (see :class:`infoplane.estimators.infonce.InfoNCE` for their meaning).
 
     ``negatives`` (training negatives per row of a concatenated critic) and ``ema`` (MINE's moving
-    average of the DV denominator, used when ``objective`` is ``"dv"``) concern training only.
+    average of the DV denominator, used when ``bound`` is ``"dv"``) concern training only.
     ``ensemble``: critics trained per problem from different initial weights (same split and batches);
     the bound is computed from their mean score (see :func:`train_critics`).
     """
@@ -792,7 +792,7 @@ def _is_torch_device(value: Any) -> bool:
 
 
 class CriticEstimator(Estimator):
-    """Shared part of the critic-based lower bounds (InfoNCE, NWJ, SMILE): parameters, fits, warm starts.
+    """Shared part of the critic-based bounds (MINE, InfoNCE, NWJ, SMILE): parameters, fits, warm starts.
 
     A subclass sets ``_bound`` (one of ``BOUNDS``) and its docstring; everything else is here.
     Results are returned, never stored: :meth:`fit` gives a :class:`CriticFit`, :meth:`estimate`

@@ -11,7 +11,7 @@ import pytest
 from infoplane import estimators
 from infoplane.estimators import KDE, KSG, Binning, Echo, Estimator, Mine
 from infoplane.estimators.base import Check, Interval, Options, as_constraint
-from infoplane.estimators.mine import MineSettings
+from infoplane.estimators.critics import CriticSettings
 
 #: Per estimator, one bad value per constraint (bools are never numbers; NaN/inf never finite numbers).
 BAD: dict[str, list[tuple[str, Any]]] = {
@@ -33,7 +33,8 @@ BAD: dict[str, list[tuple[str, Any]]] = {
         ("hidden", 0), ("hidden", True), ("n_layers", 0), ("steps", 2.5), ("batch_size", 0), ("eval_every", 0),
         ("patience", 0), ("n_marginal", 0), ("lr", 0.0), ("lr", float("inf")), ("ema", 0.0), ("ema", 1.5),
         ("holdout", 1.0), ("weight_average", 1.0), ("min_improvement", -0.1), ("warm_start", "yes"),
-        ("seed", -1), ("device", "nope"),
+        ("seed", -1), ("device", "nope"), ("batch_size", 1), ("critic", "bilinear"), ("ensemble", 0),
+        ("negatives", 0), ("embed", 0), ("eval_size", 1), ("preprocess", "rank"), ("ema", True),
     ],
     "echo": [("label_estimator", "echo"), ("label_estimator", "nope"), ("label_estimator", 3), ("label_params", [1])],
 }  # fmt: skip
@@ -170,10 +171,12 @@ def test_is_lower_bound_follows_parameters() -> None:
     assert Mine().is_lower_bound and not Binning().is_lower_bound and not KSG().is_lower_bound
 
 
-def test_mine_settings_are_listed_once() -> None:
-    names = [f.name for f in fields(MineSettings)]
-    assert set(names) | {"warm_start", "preprocess"} == set(Mine().get_params())  # preprocess maps the data, not the training
+def test_mine_parameters_are_the_critic_settings() -> None:
+    # Mine's parameters are CriticSettings' fields (less ``bound``, fixed to "dv", and SMILE's ``clip``), plus
+    # warm_start and preprocess, which concern a trajectory and the data, not one fit's training.
+    names = [f.name for f in fields(CriticSettings)]
+    assert set(names) - {"bound", "clip"} | {"warm_start", "preprocess"} == set(Mine().get_params())
     settings = Mine(hidden=np.int64(8)).settings()
-    assert settings.hidden == 8 and type(settings.hidden) is int
+    assert settings.hidden == 8 and type(settings.hidden) is int and settings.bound == "dv"
     defaults = Mine.default_params()
-    assert all(getattr(MineSettings, n) == defaults[n] for n in names)
+    assert all(getattr(settings, n) == defaults[n] for n in names if n not in ("bound", "clip", "hidden"))
