@@ -36,8 +36,9 @@ class Mine(CriticEstimator):
     states the ceiling as log2 of the held-out count; an estimate near it means "at least this much". For a
     deterministic layer the true I(X;T) is infinite or H(X), so the I(X;T) reported is this capped bound.
 
-    Negative values: with independent sides the held-out bound can fall below zero by noise; the reported
-    value is ``max(bound, 0)``, the raw bound is the fit's ``raw_bits``.
+    Reported value: the held-out bound within [0, ``ceiling_bits``]. Below zero it is noise (independent
+    sides); above the ceiling it is DV's upward bias, no evidence of more information (on a 12-bit input
+    the raw bound reached 17 bits). The raw bound is the fit's ``raw_bits``.
 
     Fit results are returned, never stored on the estimator: :meth:`fit` gives a :class:`MineFit` (estimate,
     raw bound, standard error, ceiling, steps), :meth:`fit_information_plane` two (X;T, T;Y), and
