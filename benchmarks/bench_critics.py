@@ -5,8 +5,9 @@ Run by hand: ``PYTHONPATH=$PWD python benchmarks/bench_critics.py [gaussian] [de
 networks, fair on a shared machine; the machine's cores on an idle one).
 
 1. ``gaussian``: the bench's Gaussian tasks (``infoplane.groundtruth`` family "gaussian": bivariate ρ 0.3 …
-   0.99, dense and sparse 2v2 … 25v25), N = 5000, seed 0. ``mine`` (defaults) fits each task alone, as
-   today (``preprocess=None``, z-scores, as before issue 12); each critic bound fits all 12 tasks in one stacked network (cold: no warm start). Reported:
+   0.99, dense and sparse 2v2 … 25v25), N = 5000, seed 0. ``mine`` (defaults, ``preprocess=None``: z-scores, as
+   before issue 12; on the critic core since then — the old implementation's figures are in RESULTS.md) fits each
+   task alone; each critic bound fits all 12 tasks in one stacked network (cold: no warm start). Reported:
    seconds per task (for the stack: its wall time / 12) and the relative error against the analytic truth.
 2. ``demo RUN.pt``: a neural information plane of a saved demo run (the 12-bit network, 6 layers, N = 4096)
    on every ``--stride``-th logged epoch with ``infoplane.estimate(run, InfoNCE())``: all layers of an epoch
@@ -39,7 +40,7 @@ def gaussian(n: int, seed: int, mine: bool) -> None:
     rows: dict[str, list[float]] = {}
     times: dict[str, float] = {}
     if mine:
-        est, seconds, errors = get("mine", seed=seed, preprocess=None), 0.0, []  # today's mine, as it was
+        est, seconds, errors = get("mine", seed=seed, preprocess=None), 0.0, []  # z-scores, as before issue 12
         for task, (a, b) in zip(tasks, samples):
             start = time.perf_counter()
             value = est.mutual_information(a, b)
