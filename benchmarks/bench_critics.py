@@ -14,6 +14,7 @@ networks, fair on a shared machine; the machine's cores on an idle one).
    fitted together (I(X;T) and I(T;Y), 12 critics in one network), warm-started from the previous epoch,
    at most ``--steps`` (200) steps per epoch: at I(X;T) ≈ 10 bits the bound creeps up for thousands of steps,
    so along a trajectory the training is spread over the epochs (each starts where the last stopped).
+   ``--estimator mine --steps 0 --epochs 3``: the same for another estimator at its own step limit.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from infoplane.estimators.critics import CriticSettings, prepare_pair, train_cri
 from infoplane.groundtruth.tasks import default_tasks
 
 
-def gaussian(n: int, seed: int, mine: bool) -> None:
+def gaussian(n: int, seed: int, mine: bool, params: dict | None = None) -> None:
     tasks = [t for t in default_tasks() if t.family == "gaussian"]
     samples = [t.sample(n, seed) for t in tasks]
     rows: dict[str, list[float]] = {}
@@ -48,7 +49,7 @@ def gaussian(n: int, seed: int, mine: bool) -> None:
             errors.append((value - task.truth_bits) / task.truth_bits)
         rows["mine (alone per task)"], times["mine (alone per task)"] = errors, seconds / len(tasks)
     for bound in ("infonce", "smile", "nwj"):
-        settings = CriticSettings(bound=bound, seed=seed)
+        settings = CriticSettings(bound=bound, seed=seed, **(params or {}))
         problems = [prepare_pair(a, b, "copula") for a, b in samples]
         start = time.perf_counter()
         fits = train_critics(problems, settings)
@@ -65,23 +66,25 @@ def gaussian(n: int, seed: int, mine: bool) -> None:
     print("| seconds per task | | " + " | ".join(f"{times[k]:.2f}" for k in rows) + " |")
 
 
-def demo(path: str, stride: int, epochs: int | None, steps: int, params: dict, csv: str | None = None) -> None:
+def demo(
+    path: str, stride: int, epochs: int | None, steps: int, params: dict, csv: str | None = None, name: str = "infonce"
+) -> None:
     run = load_run(path)
     keep = list(range(0, len(run.epochs), stride))[:epochs]
     run = dataclasses.replace(
         run,
         epochs=[run.epochs[i] for i in keep],
         activations={layer: run.activations[layer][keep] for layer in run.layers},
-        metrics={name: [values[i] for i in keep] for name, values in run.metrics.items()},
+        metrics={metric: [values[i] for i in keep] for metric, values in run.metrics.items()},
     )
-    est = get("infonce", **{"steps": steps, **params})
+    est = get(name, **({"steps": steps} if steps else {}), **params)
     start = time.perf_counter()
     table = estimate(run, est, progress=False)
     seconds = time.perf_counter() - start
     n_cells = len(run.layers) * len(run.epochs)
     print(
         f"\nneural information plane of {path}: {len(run.layers)} layers × {len(run.epochs)} epochs "
-        f"(every {stride}th logged), N = {len(run.labels)}, infonce steps={steps}: {seconds:.0f} s in all, "
+        f"(every {stride}th logged), N = {len(run.labels)}, {name} steps={steps or 'default'}: {seconds:.1f} s in all, "
         f"{seconds / n_cells:.2f} s per layer-epoch (both I(X;T) and I(T;Y)); {seconds / len(run.epochs):.2f} s "
         f"per epoch; estimator {est!r}"
     )
@@ -116,9 +119,12 @@ def main() -> None:
     parser.add_argument("--no-mine", action="store_true", help="skip today's mine (slow)")
     parser.add_argument("--stride", type=int, default=2, help="every stride-th logged epoch of the demo run")
     parser.add_argument("--epochs", type=int, default=None, help="at most this many epochs of the demo run")
-    parser.add_argument("--steps", type=int, default=200, help="most steps per epoch's fit (warm starts carry on)")
+    parser.add_argument(
+        "--steps", type=int, default=200, help="most steps per epoch's fit (warm starts carry on); 0: the estimator's default"
+    )
+    parser.add_argument("--estimator", default="infonce", help="the demo's estimator (a critic bound or mine)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
-    parser.add_argument("--params", type=json.loads, default={}, help="the demo estimator's parameters (JSON)")
+    parser.add_argument("--params", type=json.loads, default={}, help="the critics' parameters (JSON; gaussian: the stacked bounds', demo: the estimator's)")
     parser.add_argument("--csv", default=None, help="also write the demo's MI table to this CSV")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -128,9 +134,9 @@ def main() -> None:
     )
     parts = list(args.parts)
     if "gaussian" in parts:
-        gaussian(args.n, 0, not args.no_mine)
+        gaussian(args.n, 0, not args.no_mine, args.params)
     if "demo" in parts:
-        demo(parts[parts.index("demo") + 1], args.stride, args.epochs, args.steps, args.params, args.csv)
+        demo(parts[parts.index("demo") + 1], args.stride, args.epochs, args.steps, args.params, args.csv, args.estimator)
 
 
 if __name__ == "__main__":
