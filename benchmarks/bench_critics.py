@@ -33,6 +33,7 @@ from infoplane import estimate, load_run
 from infoplane.estimators import get
 from infoplane.estimators.critics import CriticSettings, prepare_pair, train_critics
 from infoplane.groundtruth.tasks import default_tasks
+from infoplane.infotheory import entropy_bits
 
 
 def gaussian(n: int, seed: int, mine: bool, params: dict | None = None) -> None:
@@ -91,9 +92,7 @@ def demo(
     last = table[table["epoch"] == table["epoch"].max()]
     first = table[table["epoch"] == table["epoch"].min()]
     # I(T;Y) ≤ H(Y) for every valid estimate (the labels are discrete): the check that found the float32 fault.
-    _, counts = np.unique(np.asarray(run.labels), return_counts=True)
-    p = counts / counts.sum()
-    h_y = float(-(p * np.log2(p)).sum())
+    h_y = entropy_bits(np.unique(np.asarray(run.labels), return_counts=True)[1])
     print(f"H(Y) of the probe labels: {h_y:.4f} bits")
     print("| layer | I(X;T) first | I(X;T) last | I(T;Y) first | I(T;Y) last | I(T;Y) max (epoch) | ceiling |")
     print("|---|---:|---:|---:|---:|---:|---:|")

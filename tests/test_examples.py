@@ -69,17 +69,6 @@ def test_lightning_example_writes_a_run(tmp_path: Path) -> None:
     assert "loss" in run.metrics and (tmp_path / "run.pt").is_file()
 
 
-@pytest.fixture
-def one_thread() -> object:
-    """Tiny networks train fastest on one thread (and fairly on a shared machine)."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_transformer_example_tracks_its_blocks_over_real_tokens(tmp_path: Path, one_thread: object) -> None:
     import torch
 

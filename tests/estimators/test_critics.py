@@ -32,13 +32,8 @@ FAST: dict[str, Any] = {
 }  # fmt: skip
 
 
-@pytest.fixture(autouse=True)
-def one_thread() -> Any:
-    """Small networks: one torch thread is fastest, and fair on a shared machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+#: Small networks: one torch thread is fastest, and fair on a shared machine (fixture in tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("one_thread")
 LOG3 = math.log(3.0)
 
 
