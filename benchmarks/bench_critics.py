@@ -34,6 +34,7 @@ from infoplane.estimators import get
 from infoplane.estimators.critics import CriticSettings, prepare_pair, train_critics
 from infoplane.groundtruth.tasks import default_tasks
 from infoplane.infotheory import entropy_bits
+from infoplane.outputs import atomic_write_text, check_output
 
 
 def gaussian(n: int, seed: int, mine: bool, params: dict | None = None) -> None:
@@ -70,6 +71,8 @@ def gaussian(n: int, seed: int, mine: bool, params: dict | None = None) -> None:
 def demo(
     path: str, stride: int, epochs: int | None, steps: int, params: dict, csv: str | None = None, name: str = "infonce"
 ) -> None:
+    if csv:  # refused before the work if it is the run itself or a file of another kind
+        check_output(csv, [path], kind="csv", what="--csv")
     run = load_run(path)
     keep = list(range(0, len(run.epochs), stride))[:epochs]
     run = dataclasses.replace(
@@ -107,7 +110,7 @@ def demo(
     above = int((table["I_TY"] > h_y + 0.01).sum())
     print(f"estimates of I(T;Y) above H(Y) + 0.01 bits: {above} of {len(table)}")
     if csv:
-        table.to_csv(csv, index=False)
+        atomic_write_text(csv, table.to_csv(index=False))
         print(f"table written to {csv}")
 
 
